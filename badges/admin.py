@@ -1,0 +1,119 @@
+"""Admin for badge classes and awards. Awards are never edited: they are revoked or retried through services."""
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from issuers.admin_scoping import IssuerScopedAdmin
+from issuers.permissions import Capability
+
+from .forms import BadgeClassForm
+from .models import Alignment, Award, AwardStatus, BadgeClass
+from .services import AwardError, award_retry, award_revoke
+
+
+class AlignmentInline(admin.TabularInline):
+    model = Alignment
+    extra = 0
+    fields = ("target_name", "target_url", "target_framework", "target_code")
+
+    # Inlines follow the parent's permission, which IssuerScopedAdmin already scopes.
+    def has_add_permission(self, request, obj=None):
+        return obj is None or self.admin_site._registry[BadgeClass].has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or self.admin_site._registry[BadgeClass].has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or self.admin_site._registry[BadgeClass].has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site._registry[BadgeClass].has_view_permission(request, obj)
+
+
+@admin.register(BadgeClass)
+class BadgeClassAdmin(IssuerScopedAdmin):
+    form = BadgeClassForm
+    edit_capability = Capability.EDIT
+    list_display = ("name", "issuer", "achievement_type", "validity_days", "created_at")
+    list_filter = ("achievement_type",)
+    search_fields = ("name", "description", "issuer__name")
+    readonly_fields = ("public_id",)
+    inlines = [AlignmentInline]
+
+
+@admin.register(Award)
+class AwardAdmin(IssuerScopedAdmin):
+    edit_capability = None  # awards change only through the actions below
+    list_display = ("public_id", "badge_class", "learner", "status", "issued_on", "expires_on")
+    list_filter = ("status", "badge_class")
+    search_fields = ("public_id", "learner__email", "learner__name", "badge_class__name")
+    list_select_related = ("badge_class", "learner")
+    autocomplete_fields = ()
+    readonly_fields = (
+        "public_id",
+        "issuer",
+        "badge_class",
+        "learner",
+        "enrolment",
+        "status",
+        "issued_on",
+        "expires_on",
+        "evidence_url",
+        "narrative",
+        "failure_reason",
+        "revocation_reason",
+        "revoked_at",
+        "public",
+        "created_at",
+    )
+    fields = readonly_fields
+    actions = ["revoke", "retry"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.user_can(request, Capability.AWARD):
+            actions.pop("revoke", None)
+            actions.pop("retry", None)
+        return actions
+
+    @admin.action(description=_("Revoke selected badges…"))
+    def revoke(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        reason = request.POST.get("reason", "").strip()
+        if "apply" not in request.POST or not reason:
+            if "apply" in request.POST:
+                self.message_user(
+                    request, _("Give a reason: it is shown to anyone who checks the badge."), messages.ERROR
+                )
+            return TemplateResponse(
+                request,
+                "admin/badges/revoke_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Revoke badges"),
+                    "awards": queryset.select_related("learner", "badge_class"),
+                    "opts": self.model._meta,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        count = 0
+        for award in queryset:
+            award_revoke(actor=request.user, award=award, reason=reason)
+            count += 1
+        self.message_user(request, _("%(count)d badge(s) revoked.") % {"count": count}, messages.SUCCESS)
+        return None
+
+    @admin.action(description=_("Retry issuing failed badges"))
+    def retry(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        retried = 0
+        for award in queryset.filter(status=AwardStatus.FAILED):
+            try:
+                award_retry(actor=request.user, award=award)
+                retried += 1
+            except AwardError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        self.message_user(
+            request, _("%(count)d badge(s) queued again.") % {"count": retried}, messages.SUCCESS
+        )

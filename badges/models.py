@@ -1,0 +1,150 @@
+"""Badge classes (OB 3.0 achievements), their skill alignments, and awards (OB 2.0 assertions)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from issuers.ids import new_public_id
+from issuers.models import Issuer
+
+
+class AchievementType(models.TextChoices):
+    """The Open Badges 3.0 AchievementType enumeration (the values wallets understand)."""
+
+    ACHIEVEMENT = "Achievement", _("Achievement")
+    APPRENTICESHIP_CERTIFICATE = "ApprenticeshipCertificate", _("Apprenticeship certificate")
+    ASSESSMENT = "Assessment", _("Assessment")
+    ASSOCIATE = "Associate", _("Associate degree")
+    AWARD = "Award", _("Award")
+    BADGE = "Badge", _("Badge")
+    BACHELOR_DEGREE = "BachelorDegree", _("Bachelor degree")
+    CERTIFICATE = "Certificate", _("Certificate")
+    CERTIFICATE_OF_COMPLETION = "CertificateOfCompletion", _("Certificate of completion")
+    CERTIFICATION = "Certification", _("Certification")
+    COMMUNITY_SERVICE = "CommunityService", _("Community service")
+    COMPETENCY = "Competency", _("Competency")
+    COURSE = "Course", _("Course")
+    CO_CURRICULAR = "CoCurricular", _("Co-curricular")
+    DEGREE = "Degree", _("Degree")
+    DIPLOMA = "Diploma", _("Diploma")
+    DOCTORAL_DEGREE = "DoctoralDegree", _("Doctoral degree")
+    FIELDWORK = "Fieldwork", _("Fieldwork")
+    GENERAL_EDUCATION_DEVELOPMENT = "GeneralEducationDevelopment", _("General education development")
+    JOURNEYMAN_CERTIFICATE = "JourneymanCertificate", _("Journeyman certificate")
+    LEARNING_PROGRAM = "LearningProgram", _("Learning program")
+    LICENSE = "License", _("License")
+    MEMBERSHIP = "Membership", _("Membership")
+    MICRO_CREDENTIAL = "MicroCredential", _("Micro-credential")
+    PROFESSIONAL_DOCTORATE = "ProfessionalDoctorate", _("Professional doctorate")
+    QUALITY_ASSURANCE_CREDENTIAL = "QualityAssuranceCredential", _("Quality assurance credential")
+    MASTER_CERTIFICATE = "MasterCertificate", _("Master certificate")
+    MASTER_DEGREE = "MasterDegree", _("Master degree")
+    RESEARCH_DOCTORATE = "ResearchDoctorate", _("Research doctorate")
+    SECONDARY_SCHOOL_DIPLOMA = "SecondarySchoolDiploma", _("Secondary school diploma")
+
+
+class BadgeClass(models.Model):
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="badge_classes")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"))
+    criteria_narrative = models.TextField(_("criteria (Markdown)"), blank=True)
+    criteria_url = models.URLField(_("criteria URL"), blank=True)
+    image = models.FileField(_("artwork (PNG or SVG)"), upload_to="badge-classes/")
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    achievement_type = models.CharField(
+        _("achievement type"), max_length=40, choices=AchievementType.choices, default=AchievementType.BADGE
+    )
+    validity_days = models.PositiveIntegerField(
+        _("valid for (days)"), null=True, blank=True, help_text=_("Leave empty for badges that never expire.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["issuer__name", "name"]
+        verbose_name = _("badge class")
+        verbose_name_plural = _("badge classes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(criteria_narrative="") | ~Q(criteria_url=""), name="badge_class_has_criteria"
+            ),
+            models.CheckConstraint(
+                condition=Q(validity_days__isnull=True) | Q(validity_days__gt=0),
+                name="badge_class_validity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Alignment(models.Model):
+    """A skill or competency the badge aligns to (OB 2.0 AlignmentObject, OB 3.0 Alignment)."""
+
+    badge_class = models.ForeignKey(BadgeClass, on_delete=models.CASCADE, related_name="alignments")
+    target_name = models.CharField(_("skill name"), max_length=200)
+    target_url = models.URLField(_("skill URL"))
+    target_framework = models.CharField(_("framework"), max_length=200, blank=True)
+    target_code = models.CharField(_("code"), max_length=100, blank=True)
+    target_description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.target_name
+
+
+class AwardStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # created; the worker has not yet signed and baked it
+    ISSUED = "issued", _("Issued")
+    FAILED = "failed", _("Failed")  # a permanent error; retryable from the admin
+    REVOKED = "revoked", _("Revoked")
+
+
+class Award(models.Model):
+    """One learner's badge: what Open Badges 2.0 calls an assertion and 3.0 a credential."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="awards", editable=False)
+    badge_class = models.ForeignKey(BadgeClass, on_delete=models.PROTECT, related_name="awards")
+    learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="awards")
+    enrolment = models.ForeignKey(
+        "courses.Enrolment", null=True, blank=True, on_delete=models.PROTECT, related_name="awards"
+    )
+    recipient_salt = models.CharField(max_length=64, editable=False)
+    recipient_hash = models.CharField(max_length=80, editable=False)
+    issued_on = models.DateTimeField(_("awarded on"))
+    expires_on = models.DateTimeField(_("expires on"), null=True, blank=True)
+    evidence_url = models.URLField(_("evidence URL"), blank=True)
+    narrative = models.TextField(_("narrative"), blank=True)
+    status = models.CharField(max_length=10, choices=AwardStatus.choices, default=AwardStatus.PENDING)
+    failure_reason = models.TextField(blank=True)
+    revocation_reason = models.TextField(_("revocation reason"), blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Position in the issuer's Bitstring Status List; drawn at random when the award is created.
+    status_list_index = models.PositiveIntegerField(editable=False)
+    public = models.BooleanField(_("public"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"], condition=Q(enrolment__isnull=False), name="award_one_per_enrolment"
+            ),
+            models.UniqueConstraint(fields=["issuer", "status_list_index"], name="award_status_index_unique"),
+            models.CheckConstraint(condition=Q(status__in=AwardStatus.values), name="award_status_valid"),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("issued_on")),
+                name="award_expires_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="revoked") | Q(revoked_at__isnull=False), name="award_revoked_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.badge_class} → {self.learner.email if self.learner_id else '?'}"

@@ -1,0 +1,16 @@
+"""URL roots: the institution admin, the public badge pages and documents, and the REST API."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
+
+admin.site.site_header = _("Laurel — institution admin")
+admin.site.site_title = _("Laurel admin")
+admin.site.index_title = _("Courses and badges")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("staff/", include("django.contrib.auth.urls")),
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+]

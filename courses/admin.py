@@ -1,0 +1,185 @@
+"""Admin for courses, enrolments and CSV imports. Completions go through courses.services, never around it."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from issuers.admin_scoping import IssuerScopedAdmin
+from issuers.permissions import Capability
+from issuers.selectors import issuers_for_user, user_can
+
+from .forms import CompletionImportForm, EnrolmentAddForm
+from .imports import ImportNotApplicable, completion_import_apply, completion_import_preview
+from .models import CompletionImport, Course, Enrolment, EnrolmentStatus, ImportStatus
+from .services import enrolment_complete, enrolment_enrol
+
+
+@admin.register(Course)
+class CourseAdmin(IssuerScopedAdmin):
+    edit_capability = Capability.EDIT
+    list_display = ("title", "code", "issuer", "badge_class", "starts_on", "ends_on", "hours")
+    search_fields = ("title", "code")
+    readonly_fields = ("public_id",)
+    autocomplete_fields = ("badge_class",)
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(IssuerScopedAdmin):
+    issuer_path = "course__issuer"
+    edit_capability = Capability.AWARD
+    list_display = ("learner", "course", "status", "completed_at")
+    list_filter = ("status", "course")
+    search_fields = ("learner__email", "learner__name", "course__title", "course__code")
+    list_select_related = ("learner", "course")
+    readonly_fields = ("learner", "completed_at", "created_at")
+    fields = (
+        "course",
+        "learner",
+        "status",
+        "completed_at",
+        "evidence_url",
+        "evidence_narrative",
+        "created_at",
+    )
+    actions = ["mark_completed"]
+    change_list_template = "admin/courses/enrolment/change_list.html"
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = EnrolmentAddForm
+            kwargs["fields"] = ("course", "email", "name")
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ("course", "email", "name") if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # Status changes go through the actions, so completion always creates its award.
+        return () if obj is None else ("course", "learner", "status", "completed_at", "created_at")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "course":
+            ids = [i.id for i in issuers_for_user(user=request.user, capability=Capability.AWARD)]
+            kwargs["queryset"] = Course.objects.filter(issuer__in=ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # enrolments are records; withdraw instead
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        if not user_can(user=request.user, issuer_id=obj.course.issuer_id, capability=Capability.AWARD):
+            raise PermissionDenied
+        saved = enrolment_enrol(
+            actor=request.user,
+            course=obj.course,
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data["name"],
+        )
+        obj.pk = saved.pk
+
+    @admin.action(description=_("Mark selected enrolments completed (awards their badge)"))
+    def mark_completed(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        done = 0
+        for enrolment in queryset.exclude(status=EnrolmentStatus.WITHDRAWN):
+            try:
+                enrolment_complete(actor=request.user, enrolment=enrolment)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+        self.message_user(
+            request, _("%(count)d enrolment(s) completed; their badges are being issued.") % {"count": done}
+        )
+
+    # -- CSV import ------------------------------------------------------------------------------------------
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="courses_enrolment_import"),
+            path(
+                "import/<str:public_id>/",
+                self.admin_site.admin_view(self.import_confirm_view),
+                name="courses_enrolment_import_confirm",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        issuers = issuers_for_user(user=request.user, capability=Capability.AWARD)
+        if not issuers.exists():
+            raise PermissionDenied
+        form = CompletionImportForm(request.POST or None, request.FILES or None, issuers=issuers)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            record, _parsed = completion_import_preview(
+                actor=request.user,
+                issuer=form.cleaned_data["issuer"],
+                filename=upload.name,
+                content=upload.read(),
+            )
+            return redirect("admin:courses_enrolment_import_confirm", public_id=record.public_id)
+        context = {**self.admin_site.each_context(request), "title": _("Import enrolments and completions")}
+        return TemplateResponse(request, "admin/courses/import_upload.html", {**context, "form": form})
+
+    def import_confirm_view(self, request, public_id):
+        from .imports import parse_completions_csv
+
+        allowed = issuers_for_user(user=request.user, capability=Capability.AWARD)
+        record = get_object_or_404(CompletionImport, public_id=public_id, issuer__in=allowed)
+        if request.method == "POST":
+            try:
+                completion_import_apply(actor=request.user, completion_import=record)
+            except ImportNotApplicable as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return redirect("admin:courses_enrolment_import_confirm", public_id=public_id)
+            record.refresh_from_db()
+            self.message_user(
+                request,
+                _("Imported: %(enrolled)d enrolment(s), %(completed)d completion(s).")
+                % {"enrolled": record.enrolled_count, "completed": record.completed_count},
+                messages.SUCCESS,
+            )
+            return redirect(reverse("admin:courses_completionimport_changelist"))
+        parsed = parse_completions_csv(issuer=record.issuer, content=bytes(record.content))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Check the import"),
+            "record": record,
+            "parsed": parsed,
+            "applied": record.status == ImportStatus.APPLIED,
+            "preview_rows": parsed.rows[:200],
+        }
+        return TemplateResponse(request, "admin/courses/import_preview.html", context)
+
+
+@admin.register(CompletionImport)
+class CompletionImportAdmin(IssuerScopedAdmin):
+    edit_capability = None
+    list_display = (
+        "filename",
+        "issuer",
+        "status",
+        "row_count",
+        "error_count",
+        "completed_count",
+        "created_at",
+    )
+    list_filter = ("status",)
+    fields = (
+        "filename",
+        "issuer",
+        "uploaded_by",
+        "status",
+        "row_count",
+        "error_count",
+        "enrolled_count",
+        "completed_count",
+        "created_at",
+        "applied_at",
+    )
+    readonly_fields = fields

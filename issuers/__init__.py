@@ -1,0 +1,1 @@
+"""Institutions, their staff and roles, their signing keys and the audit trail."""

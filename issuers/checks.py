@@ -1,0 +1,107 @@
+"""System checks for misconfigurations that would produce unverifiable badges or unreadable keys."""
+
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security)
+def check_public_base_url(app_configs, **kwargs):
+    errors = []
+    base = getattr(settings, "PUBLIC_BASE_URL", "")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        errors.append(
+            Error(
+                "PUBLIC_BASE_URL must be an absolute http(s) origin such as https://badges.example.edu.",
+                hint="Every badge identifier, DID and status list URL is built from it.",
+                id="laurel.E001",
+            )
+        )
+    elif parts.path not in ("", "/") or parts.query or parts.fragment:
+        errors.append(
+            Error(
+                "PUBLIC_BASE_URL must be an origin without a path, query or fragment.",
+                hint="did:web identifiers are derived from the host; a path would make them differ from URLs.",
+                id="laurel.E002",
+            )
+        )
+    elif getattr(settings, "PRODUCTION", False):
+        if parts.scheme != "https":
+            errors.append(
+                Error(
+                    "In production PUBLIC_BASE_URL must use https.",
+                    hint="did:web resolves only over https; verifiers cannot fetch the issuer's DID document.",
+                    id="laurel.E003",
+                )
+            )
+        if parts.hostname in ("localhost", "127.0.0.1", "::1"):
+            errors.append(
+                Error(
+                    "In production PUBLIC_BASE_URL must not be a loopback address.",
+                    hint="Nobody else can reach it, so no badge would verify.",
+                    id="laurel.E004",
+                )
+            )
+    return errors
+
+
+@register(Tags.security)
+def check_key_encryption_keys(app_configs, **kwargs):
+    errors = []
+    keys = getattr(settings, "KEY_ENCRYPTION_KEYS", [])
+    if not keys:
+        errors.append(Error("KEY_ENCRYPTION_KEYS is empty; signing keys cannot be stored.", id="laurel.E010"))
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            errors.append(
+                Error(
+                    f"KEY_ENCRYPTION_KEYS entry {position} is not a valid Fernet key.",
+                    hint="Generate one with: python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'",
+                    id="laurel.E011",
+                )
+            )
+    return errors
+
+
+@register(Tags.database, deploy=True)
+def check_signing_keys_decryptable(app_configs, databases=None, **kwargs):
+    """Deploy check: every active key decrypts with the configured key-encryption keys."""
+    if not databases:
+        return []
+    from .keys import KeyDecryptionError, decrypt_private_key
+    from .models import KeyState, SigningKey
+
+    bad = []
+    for key in SigningKey.objects.filter(state=KeyState.ACTIVE).only("public_id", "private_key_encrypted"):
+        try:
+            decrypt_private_key(key.private_key_encrypted)
+        except KeyDecryptionError:
+            bad.append(key.public_id)
+    if bad:
+        return [
+            Error(
+                f"{len(bad)} active signing key(s) cannot be decrypted with KEY_ENCRYPTION_KEYS.",
+                hint="Keep the old key-encryption key in the list until `manage.py rotate_key_encryption_key` ran.",
+                id="laurel.E012",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_broker_in_production(app_configs, **kwargs):
+    if getattr(settings, "PRODUCTION", False) and settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        return [
+            Warning(
+                "The Celery broker is the embedded filesystem transport.",
+                hint="Set CELERY_BROKER_URL to Redis in production so several workers can share the queue.",
+                id="laurel.W020",
+            )
+        ]
+    return []

@@ -1,0 +1,125 @@
+"""Institutions (issuers), staff membership with roles, signing keys and the audit trail."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .ids import new_public_id
+
+
+class Issuer(models.Model):
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    url = models.URLField(_("website"), help_text=_("The institution's home page (https)."))
+    email = models.EmailField(_("contact e-mail"))
+    description = models.TextField(_("description"), blank=True)
+    image = models.FileField(_("logo"), upload_to="issuers/", blank=True)
+    awards_public_by_default = models.BooleanField(
+        _("badges public by default"),
+        default=False,
+        help_text=_("When off (the default), each learner decides to make their badge public."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("institution")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    EDITOR = "editor", _("Editor")
+    AWARDER = "awarder", _("Awarder")
+    VIEWER = "viewer", _("Viewer")
+
+
+# Each role can do what the roles below it can; see issuers/permissions.py.
+ROLE_RANK = {Role.VIEWER: 1, Role.AWARDER: 2, Role.EDITOR: 3, Role.OWNER: 4}
+
+
+class IssuerMembership(models.Model):
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "user"], name="membership_unique_user_per_issuer"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+        verbose_name = _("member")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.issuer}"
+
+
+class KeyAlgorithm(models.TextChoices):
+    ED25519 = "ed25519", _("Ed25519 (Open Badges 3.0 Data Integrity)")
+    RSA2048 = "rsa2048", _("RSA-2048 (Open Badges 2.0 JWS, OB 3.0 VC-JWT)")
+
+
+class KeyState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired")  # no longer signs; still published so earlier badges verify
+    REVOKED = "revoked", _("Revoked (compromised)")  # withdrawn from publication: its badges stop verifying
+
+
+class SigningKey(models.Model):
+    """A key pair. The private half is stored only as a Fernet token (see issuers/keys.py); never shown."""
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="signing_keys")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    algorithm = models.CharField(max_length=10, choices=KeyAlgorithm.choices)
+    public_key_pem = models.TextField(editable=False)
+    private_key_encrypted = models.TextField(editable=False)
+    state = models.CharField(max_length=10, choices=KeyState.choices, default=KeyState.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "algorithm"],
+                condition=Q(state="active"),
+                name="signing_key_one_active_per_algorithm",
+            ),
+            models.CheckConstraint(
+                condition=Q(algorithm__in=KeyAlgorithm.values), name="signing_key_algorithm"
+            ),
+            models.CheckConstraint(condition=Q(state__in=KeyState.values), name="signing_key_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_algorithm_display()} key {self.public_id} of {self.issuer} ({self.state})"
+
+    def __repr__(self) -> str:
+        # The default repr is harmless, but spell it out so no future field lands in a log by accident.
+        return f"<SigningKey {self.public_id} {self.algorithm} {self.state}>"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when. Written in the transaction of the change it records."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    issuer = models.ForeignKey(Issuer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        who = self.actor or "system"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who}: {self.action} {self.target_type} {self.target_id}"

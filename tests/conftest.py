@@ -1,0 +1,27 @@
+"""Shared fixtures. Unit tests queue tasks to an in-memory broker; integration tests start a real worker."""
+
+import os
+
+import pytest
+
+from config.celery import app as celery_app
+
+# Unit tests never publish to a shared broker, where a stale message could reach a worker of another test run.
+# Integration tests run their worker and their producers in subprocesses with an explicit broker URL.
+# Celery reads the CELERY_BROKER_URL environment variable before its configuration, so set both.
+os.environ["CELERY_BROKER_URL"] = "memory://"
+celery_app.conf.broker_url = "memory://"
+
+REQUIRE_ALL = os.environ.get("LAUREL_REQUIRE_ALL") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip on a laptop that lacks a tool; fail in CI (LAUREL_REQUIRE_ALL=1), where nothing may be skipped."""
+    if REQUIRE_ALL:
+        pytest.fail(f"Required in CI but unavailable: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -20,7 +20,7 @@ migrate: install
 
 ## Start the platform on http://127.0.0.1:8000 (web server + Celery worker with its beat), embedded defaults.
 run: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo > /dev/null
 	bin/run-dev
 
 ## Run every test. Interop verifiers and browsers are installed on first use under var/ and tests/interop/.

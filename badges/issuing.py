@@ -1,5 +1,216 @@
-"""Issuing an award: compose, sign, self-verify, bake, store, deliver. (Filled in by the award pipeline.)"""
+"""The issuing pipeline: compose -> sign -> verify our own output -> bake -> store -> mark issued -> notify.
+
+Each stage is a small function; `award_issue` strings them together and is idempotent: it acts only on a pending
+award, and the final transition is a conditional UPDATE, so a redelivered or duplicated task changes nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from badges.openbadges.baking import png, svg
+from badges.openbadges.baking.errors import BakingError
+from badges.openbadges.ob2 import jws
+from badges.openbadges.ob2.compose import ComposeError as Ob2ComposeError
+from badges.openbadges.ob3 import jwt as vcjwt
+from badges.openbadges.ob3.compose import ComposeError as Ob3ComposeError
+from badges.openbadges.ob3.proof import ProofError, sign_credential
+from badges.openbadges.ob3.safety import UnsafeDocumentError
+from badges.openbadges.ob3.verify import verify_data_integrity
+from issuers.identifiers import key_verification_method
+from issuers.keys import KeyDecryptionError
+from issuers.models import KeyAlgorithm, SigningKey
+from issuers.selectors import signing_key_active, signing_key_private
+from issuers.services import audit_record
+
+from . import documents
+from .models import Award, AwardStatus
+from .resolvers import fetch_local_status_list, resolve_local_did
+
+log = logging.getLogger(__name__)
+
+OB2_KEYWORD = "openbadges"
+OB3_KEYWORD = "openbadgecredential"
 
 
 class TransientIssueError(Exception):
     """A failure worth retrying (database busy, storage unavailable)."""
+
+
+class PermanentIssueError(Exception):
+    """A failure that retrying cannot fix; the award is marked failed with this message."""
+
+
+PERMANENT = (
+    Ob2ComposeError,
+    Ob3ComposeError,
+    UnsafeDocumentError,
+    ProofError,
+    BakingError,
+    jws.SignatureError,
+    vcjwt.JwtError,
+    KeyDecryptionError,
+    SigningKey.DoesNotExist,
+    PermanentIssueError,
+)
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    ed25519: SigningKey
+    ed25519_private: Any
+    rsa: SigningKey
+    rsa_private: Any
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    ob2_assertion: dict[str, Any]
+    ob2_jws: str
+    ob3_credential: dict[str, Any]
+    ob3_jwt: str
+    png: bytes
+    svg: bytes | None
+
+
+def keys_for(issuer) -> SigningKeys:
+    ed = signing_key_active(issuer=issuer, algorithm=KeyAlgorithm.ED25519)
+    rsa = signing_key_active(issuer=issuer, algorithm=KeyAlgorithm.RSA2048)
+    return SigningKeys(ed, signing_key_private(key=ed), rsa, signing_key_private(key=rsa))
+
+
+def sign(award: Award, keys: SigningKeys) -> tuple[dict, str, dict, str]:
+    """OB 2.0 hosted assertion and signed JWS; OB 3.0 credential with its Data Integrity proof, then as a VC-JWT."""
+    hosted = documents.ob2_hosted_assertion(award)
+    signed_jws = jws.sign_assertion(
+        assertion=documents.ob2_signed_assertion(award, key=keys.rsa), private_key=keys.rsa_private
+    )
+    credential = sign_credential(
+        credential=documents.ob3_credential(award),
+        private_key=keys.ed25519_private,
+        verification_method=key_verification_method(keys.ed25519),
+        created=timezone.now(),
+    )
+    # OB 3.0 §8.2: with both proofs, the Data Integrity proof is added first and the JWT signs that document.
+    credential_jwt = vcjwt.sign_jwt(
+        credential=credential, private_key=keys.rsa_private, kid=key_verification_method(keys.rsa)
+    )
+    return hosted, signed_jws, credential, credential_jwt
+
+
+def verify_own_output(*, signed_jws: str, credential: dict, credential_jwt: str, keys: SigningKeys) -> None:
+    """Check what was just signed with the same code verifiers use; refuse to publish anything that fails."""
+    jws.verify_assertion(token=signed_jws, public_key=keys.rsa_private.public_key())
+    result = verify_data_integrity(
+        credential=credential, resolve_did=resolve_local_did, fetch_status_list=fetch_local_status_list
+    )
+    for name in ("format", "signature", "issuer_key"):
+        check = result.check(name)
+        if check is None or not check.ok:
+            raise PermanentIssueError(f"Self-verification failed ({name}): {check.message if check else 'missing'}")
+    vcjwt.verify_jwt(token=credential_jwt, public_key=keys.rsa_private.public_key())
+
+
+def bake(*, artwork: bytes, kind: str, signed_jws: str, credential: dict) -> tuple[bytes, bytes | None]:
+    """The default downloads: a PNG carrying both the OB 2.0 JWS and the OB 3.0 credential, and for SVG artwork
+    an SVG with the OB 2.0 JWS (SVG allows one `openbadges` prefix, so the OB 3.0 SVG is baked on demand)."""
+    credential_json = documents.json_text(credential)
+    if kind == "svg":
+        baked_svg = svg.bake_svg_ob2_signed(image=artwork, jws=signed_jws)
+        return b"", baked_svg
+    baked = png.bake_png(image=artwork, keyword=OB2_KEYWORD, text=signed_jws)
+    return png.bake_png(image=baked, keyword=OB3_KEYWORD, text=credential_json), None
+
+
+def artwork_of(award: Award) -> tuple[bytes, str]:
+    try:
+        with award.badge_class.image.open("rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise TransientIssueError(f"Badge artwork cannot be read: {exc}") from exc
+    return data, ("png" if data.startswith(b"\x89PNG") else "svg")
+
+
+def produce(award: Award, keys: SigningKeys) -> Artifacts:
+    hosted, signed_jws, credential, credential_jwt = sign(award, keys)
+    verify_own_output(signed_jws=signed_jws, credential=credential, credential_jwt=credential_jwt, keys=keys)
+    artwork, kind = artwork_of(award)
+    baked_png, baked_svg = bake(artwork=artwork, kind=kind, signed_jws=signed_jws, credential=credential)
+    return Artifacts(hosted, signed_jws, credential, credential_jwt, baked_png, baked_svg)
+
+
+def _store(award: Award, artifacts: Artifacts) -> dict[str, str]:
+    names = {}
+    try:
+        if artifacts.png:
+            names["baked_png"] = default_storage.save(f"baked/{award.public_id}.png", ContentFile(artifacts.png))
+        if artifacts.svg:
+            names["baked_svg"] = default_storage.save(f"baked/{award.public_id}.svg", ContentFile(artifacts.svg))
+    except OSError as exc:
+        raise TransientIssueError(f"Storage unavailable: {exc}") from exc
+    return names
+
+
+def _mark_failed(award_id: int, reason: str) -> None:
+    with transaction.atomic():
+        award = Award.objects.select_for_update().filter(pk=award_id, status=AwardStatus.PENDING).first()
+        if award is None:
+            return
+        award.status, award.failure_reason = AwardStatus.FAILED, reason[:2000]
+        award.save(update_fields=["status", "failure_reason", "updated_at"])
+        audit_record(actor=None, action="award.fail", target=award, issuer=award.issuer, reason=reason[:500])
+    log.error("Award %s failed permanently: %s", award_id, reason)
+
+
+def award_issue(*, award_id: int) -> bool:
+    """Issue one pending award. Returns True if this call issued it, False if there was nothing to do."""
+    try:
+        award = (
+            Award.objects.select_related("badge_class__issuer", "issuer", "learner")
+            .prefetch_related("badge_class__alignments")
+            .filter(pk=award_id)
+            .first()
+        )
+        if award is None or award.status != AwardStatus.PENDING:
+            return False
+        artifacts = produce(award, keys_for(award.issuer))
+        stored = _store(award, artifacts)
+        with transaction.atomic():
+            updated = Award.objects.filter(pk=award_id, status=AwardStatus.PENDING).update(
+                status=AwardStatus.ISSUED,
+                failure_reason="",
+                ob2_assertion=artifacts.ob2_assertion,
+                ob2_jws=artifacts.ob2_jws,
+                ob3_credential=artifacts.ob3_credential,
+                ob3_jwt=artifacts.ob3_jwt,
+                baked_png=stored.get("baked_png", ""),
+                baked_svg=stored.get("baked_svg", ""),
+                issued_at=timezone.now(),
+                updated_at=timezone.now(),
+            )
+            if not updated:  # another delivery of this task got there first
+                for name in stored.values():
+                    default_storage.delete(name)
+                return False
+            audit_record(actor=None, action="award.issue", target=award, issuer=award.issuer)
+            transaction.on_commit(lambda: queue_notify(award_id))
+        return True
+    except PERMANENT as exc:
+        _mark_failed(award_id, f"{type(exc).__name__}: {exc}")
+        return False
+    except DatabaseError as exc:
+        raise TransientIssueError(str(exc)) from exc
+
+
+def queue_notify(award_id: int) -> None:
+    from .tasks import award_notify_task
+
+    try:
+        award_notify_task.apply_async(args=[award_id], retry=False)
+    except Exception:  # noqa: BLE001 — the sweep finds issued awards never notified
+        log.warning("Could not queue the e-mail for award %s; the sweep will retry", award_id, exc_info=True)

@@ -1,5 +1,7 @@
 """Badge classes (OB 3.0 achievements), their skill alignments, and awards (OB 2.0 assertions)."""
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -125,6 +127,17 @@ class Award(models.Model):
     # Position in the issuer's Bitstring Status List; drawn at random when the award is created.
     status_list_index = models.PositiveIntegerField(editable=False)
     public = models.BooleanField(_("public"), default=False)
+    # urn:uuid identity of the signed OB 2.0 assertion and the OB 3.0 credential.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # What the issuing pipeline produced. The documents are kept so public endpoints serve exactly what was signed.
+    ob2_assertion = models.JSONField(null=True, blank=True, editable=False)
+    ob2_jws = models.TextField(blank=True, editable=False)
+    ob3_credential = models.JSONField(null=True, blank=True, editable=False)
+    ob3_jwt = models.TextField(blank=True, editable=False)
+    baked_png = models.FileField(upload_to="baked/%Y/%m/", blank=True, editable=False)
+    baked_svg = models.FileField(upload_to="baked/%Y/%m/", blank=True, editable=False)
+    issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -148,3 +161,19 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.badge_class} → {self.learner.email if self.learner_id else '?'}"
+
+
+class StatusList(models.Model):
+    """An issuer's Bitstring Status List (one per purpose) and its signed credential, re-signed on each change."""
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="status_lists")
+    purpose = models.CharField(max_length=12, default="revocation")
+    bits = models.BinaryField(editable=False)
+    credential = models.JSONField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "purpose"], name="status_list_one_per_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} status list of {self.issuer}"

@@ -15,6 +15,7 @@ from badges.openbadges.hashing import hash_email, new_salt, normalize_email
 from issuers.services import audit_record
 
 from .models import Award, AwardStatus, BadgeClass
+from .status_lists import status_list_set
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +99,11 @@ def award_create(
 
 
 @transaction.atomic
-def award_revoke(*, actor, award: Award, reason: str) -> Award:
-    """Revoke an award: OB 2.0 answers 410 and lists it, OB 3.0 sets its status-list bit. Idempotent."""
+def award_revoke(*, actor, award: Award, reason: str, notify_learner: bool = False) -> Award:
+    """Revoke an award: OB 2.0 answers 410 and lists it, OB 3.0 sets its status-list bit, in one transaction.
+
+    Idempotent. The learner is e-mailed only when asked (an institution may prefer to tell them itself).
+    """
     reason = reason.strip()
     if not reason:
         raise AwardError("Give a reason: it is shown to anyone who checks the badge.")
@@ -110,8 +114,20 @@ def award_revoke(*, actor, award: Award, reason: str) -> Award:
     award.revocation_reason = reason
     award.revoked_at = timezone.now()
     award.save(update_fields=["status", "revocation_reason", "revoked_at", "updated_at"])
+    status_list_set(issuer=award.issuer, index=award.status_list_index, value=True)
     audit_record(actor=actor, action="award.revoke", target=award, issuer=award.issuer, reason=reason)
+    if notify_learner:
+        transaction.on_commit(lambda: _notify_revocation(award.pk))
     return award
+
+
+def _notify_revocation(award_id: int) -> None:
+    from .notifications import award_revocation_notify
+
+    try:
+        award_revocation_notify(award=Award.objects.select_related("learner", "badge_class", "issuer").get(pk=award_id))
+    except Exception:  # noqa: BLE001 — the revocation stands; the e-mail is a courtesy
+        log.warning("Could not e-mail the revocation of award %s", award_id, exc_info=True)
 
 
 @transaction.atomic

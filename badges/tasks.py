@@ -1,21 +1,28 @@
-"""Celery tasks for awards: thin wrappers that take an id, and call a service that checks state first."""
+"""Celery tasks for awards: thin wrappers that take an id and call a service that checks state first."""
 
 from celery import shared_task
 
 from .issuing import TransientIssueError, award_issue
+from .notifications import award_notify
+from .sweep import award_sweep
+
+RETRY = {"retry_backoff": 5, "retry_backoff_max": 300, "retry_jitter": True, "max_retries": 8}
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(TransientIssueError,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-    time_limit=120,
-    soft_time_limit=100,
-)
-def award_issue_task(self, award_id: int) -> None:
-    """Compose, sign, self-verify, bake, store and deliver one award. A repeat delivery changes nothing."""
+@shared_task(acks_late=True, autoretry_for=(TransientIssueError,), time_limit=120, soft_time_limit=100, **RETRY)
+def award_issue_task(award_id: int) -> None:
+    """Compose, sign, self-verify, bake, store and mark issued. A repeat delivery changes nothing."""
     award_issue(award_id=award_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), time_limit=60, soft_time_limit=50, **RETRY)
+def award_notify_task(award_id: int) -> None:
+    """E-mail the learner once; a failure to send un-claims the e-mail so the retry sends it."""
+    award_notify(award_id=award_id)
+
+
+@shared_task(acks_late=True, time_limit=300)
+def award_sweep_task() -> None:
+    """Queue awards still pending (or issued but not e-mailed) after the grace period: nothing is lost when the
+    broker was down at completion time."""
+    award_sweep()

@@ -232,3 +232,7 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
+
+CELERY_BEAT_SCHEDULE = {
+    "award-sweep": {"task": "badges.tasks.award_sweep_task", "schedule": env.int("AWARD_SWEEP_SECONDS", default=60)},
+}

@@ -12,5 +12,6 @@ admin.site.index_title = _("Courses and badges")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("django.contrib.auth.urls")),
+    path("", include("badges.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
 ]

@@ -80,10 +80,10 @@ def _parse_completed(value: str, now: datetime) -> datetime | None:
         raise ValueError(
             f"'completed' must be empty, yes/no, or a date like 2026-05-31, not '{value}'"
         ) from None
-    when = datetime.combine(day, time(12, 0), tzinfo=UTC)
-    if when.date() > now.date():
+    if day > now.date():
         raise ValueError(f"'completed' date {value} is in the future")
-    return when
+    # Noon UTC of that day, but never later than now: a badge must not be issued in the future.
+    return min(datetime.combine(day, time(12, 0), tzinfo=UTC), now)
 
 
 def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:

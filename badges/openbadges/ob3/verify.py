@@ -1,0 +1,404 @@
+"""Verifies OB 3.0 credentials (Data Integrity JSON or VC-JWT) and explains the result in plain English.
+
+Checks, in order, each a :class:`Check` (OB 3.0 §9 "Verification and Validation",
+https://www.imsglobal.org/spec/ob/v3p0/#verification-and-validation; VC DM 2.0 §7.1 validation):
+
+- ``format`` — contexts (VC v2 first, an OB 3.0.x context second), types, required properties.
+- ``signature`` — the eddsa-rdfc-2022 proof (:mod:`.proof`) or the VC-JWT signature (:mod:`.jwt`).
+- ``issuer_key`` — the key belongs to the issuer: the verification method's DID is ``issuer.id``, its
+  ``controller`` is the issuer, and the DID document lists it under ``assertionMethod``.
+- ``status`` — Bitstring Status List (https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm): the
+  list credential is fetched, its own proof and issuer checked, and the bit read.
+- ``valid_from`` / ``expiration`` — against the injected clock.
+
+Everything outside is injected as plain callables — ``resolve_did(did) -> dict`` (DID or controller document),
+``fetch_status_list(url) -> dict`` and ``now() -> datetime`` — so the same code serves tests, the verification
+page and the API. Results are dataclasses with ``to_dict()``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from badges.openbadges.keys import KeyEncodingError, ed25519_from_multikey, public_key_from_jwk
+from badges.openbadges.ob3 import jwt as vcjwt
+from badges.openbadges.ob3.did import did_from_verification_method
+from badges.openbadges.ob3.proof import proof_verification_method, verify_proof
+from badges.openbadges.ob3.status_list import StatusListError, decode_list, get_bit
+
+__all__ = [
+    "Check",
+    "VerificationResult",
+    "verify",
+    "verify_data_integrity",
+    "verify_jwt_credential",
+]
+
+ResolveDid = Callable[[str], Mapping[str, Any]]
+FetchStatusList = Callable[[str], Mapping[str, Any]]
+Clock = Callable[[], datetime]
+Verdict = Literal["valid", "invalid", "valid_with_warnings"]
+
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+_OB3_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
+_OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One verification step. ``ok`` False with ``severity`` "warning" does not make the credential
+    invalid."""
+
+    name: str
+    ok: bool
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class VerificationResult:
+    """All checks and the overall verdict; ``credential`` is the verified document (decoded, for a JWT)."""
+
+    form: Literal["data_integrity", "jwt", "unknown"]
+    checks: list[Check] = field(default_factory=list)
+    credential: dict[str, Any] | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        failed = [c for c in self.checks if not c.ok]
+        if any(c.severity == "error" for c in failed):
+            return "invalid"
+        return "valid_with_warnings" if failed else "valid"
+
+    @property
+    def valid(self) -> bool:
+        return self.verdict != "invalid"
+
+    def check(self, name: str) -> Check | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "form": self.form,
+            "checks": [c.to_dict() for c in self.checks],
+            "credential": self.credential,
+        }
+
+
+# --- format
+# ---------------------------------------------------------------------------------------------------
+
+
+def _types(node: Any) -> list[str]:
+    value = node.get("type") if isinstance(node, Mapping) else None
+    return [value] if isinstance(value, str) else [t for t in value or [] if isinstance(t, str)]
+
+
+def _issuer_id(credential: Mapping[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    return issuer_id if isinstance(issuer_id, str) else None
+
+
+def _format_check(credential: Any) -> Check:
+    if not isinstance(credential, Mapping):
+        return Check("format", False, "This is not a credential (not a JSON object).")
+    problems: list[str] = []
+    contexts = credential.get("@context")
+    contexts = contexts if isinstance(contexts, list) else [contexts]
+    if not contexts or contexts[0] != VC_V2_CONTEXT:
+        problems.append(f"its first @context is not {VC_V2_CONTEXT}")
+    if len(contexts) < 2 or not str(contexts[1]).startswith(_OB3_CONTEXT_PREFIX):
+        problems.append("its second @context is not an Open Badges 3.0 context")
+    types = _types(credential)
+    if "VerifiableCredential" not in types or not _OB_TYPES & set(types):
+        problems.append("its type is not VerifiableCredential + OpenBadgeCredential")
+    for name in ("id", "issuer", "validFrom", "credentialSubject"):
+        if name not in credential:
+            problems.append(f"it has no {name}")
+    if "issuer" in credential and not _issuer_id(credential):
+        problems.append("its issuer has no id")
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, Mapping) and not isinstance(subject.get("achievement"), Mapping):
+        problems.append("its credentialSubject has no achievement")
+    if problems:
+        return Check("format", False, "This is not a well-formed Open Badge 3.0: " + "; ".join(problems) + ".")
+    return Check("format", True, "This is a well-formed Open Badges 3.0 credential.")
+
+
+# --- keys
+# -----------------------------------------------------------------------------------------------------
+
+
+def _find_method(document: Mapping[str, Any], method_id: str) -> Mapping[str, Any] | None:
+    candidates = list(document.get("verificationMethod") or [])
+    candidates += [m for m in document.get("assertionMethod") or [] if isinstance(m, Mapping)]
+    return next((m for m in candidates if isinstance(m, Mapping) and m.get("id") == method_id), None)
+
+
+def _listed_for_assertion(document: Mapping[str, Any], method_id: str) -> bool:
+    for entry in document.get("assertionMethod") or []:
+        if entry == method_id or (isinstance(entry, Mapping) and entry.get("id") == method_id):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    method: Mapping[str, Any] | None
+    document: Mapping[str, Any] | None
+    error: str | None = None
+
+
+def _resolve_key(method_id: str | None, resolve_did: ResolveDid) -> _Key:
+    if not method_id:
+        return _Key(None, None, "The proof does not say which key signed it.")
+    controller = did_from_verification_method(method_id)
+    try:
+        document = resolve_did(controller)
+    except Exception as exc:  # noqa: BLE001 - any resolver failure is reported, not raised
+        return _Key(None, None, f"The issuer's public keys could not be fetched from {controller}: {exc}")
+    if not isinstance(document, Mapping) or document.get("id") != controller:
+        return _Key(None, None, f"The document fetched for {controller} is not its DID document.")
+    method = _find_method(document, method_id)
+    if method is None:
+        return _Key(None, document, f"The key {method_id} is not published in the issuer's DID document.")
+    return _Key(method, document)
+
+
+def _public_key(method: Mapping[str, Any]) -> Any:
+    if method.get("publicKeyMultibase"):
+        return ed25519_from_multikey(method["publicKeyMultibase"])
+    if isinstance(method.get("publicKeyJwk"), Mapping):
+        return public_key_from_jwk(dict(method["publicKeyJwk"]))
+    raise KeyEncodingError("The verification method has no publicKeyMultibase or publicKeyJwk.")
+
+
+def _issuer_key_check(key: _Key, method_id: str | None, issuer_id: str | None) -> Check:
+    if key.method is None or key.document is None or not method_id:
+        return Check("issuer_key", False, key.error or "The signing key could not be found.")
+    if did_from_verification_method(method_id) != issuer_id:
+        return Check("issuer_key", False, f"The signing key belongs to {key.document.get('id')}, not to the issuer.")
+    if key.method.get("controller") != issuer_id:
+        return Check("issuer_key", False, "The signing key's controller is not the issuer.")
+    if not _listed_for_assertion(key.document, method_id):
+        return Check("issuer_key", False, "The issuer has not authorised this key to issue credentials.")
+    return Check("issuer_key", True, "The signing key is published by the issuer for issuing credentials.")
+
+
+# --- signatures
+# -----------------------------------------------------------------------------------------------
+
+
+def _data_integrity_checks(document: Mapping[str, Any], resolve_did: ResolveDid) -> tuple[Check, Check]:
+    method_id = proof_verification_method(document)
+    key = _resolve_key(method_id, resolve_did)
+    issuer_check = _issuer_key_check(key, method_id, _issuer_id(document))
+    if key.method is None:
+        return Check("signature", False, key.error or "The signing key could not be found."), issuer_check
+    try:
+        public_key = _public_key(key.method)
+    except KeyEncodingError as exc:
+        return Check("signature", False, f"The issuer's key could not be read: {exc}"), issuer_check
+    if not isinstance(public_key, Ed25519PublicKey):
+        return Check("signature", False, "The signing key is not an Ed25519 key."), issuer_check
+    outcome = verify_proof(document=document, public_key=public_key)
+    return Check("signature", outcome.ok, outcome.message), issuer_check
+
+
+# --- status
+# ---------------------------------------------------------------------------------------------------
+
+
+def _status_check(credential: Mapping[str, Any], ctx: _Context) -> Check:
+    entry = credential.get("credentialStatus")
+    if entry is None:
+        return Check("status", True, "The issuer publishes no revocation status for this credential.")
+    entries = entry if isinstance(entry, list) else [entry]
+    for item in entries:
+        if isinstance(item, Mapping) and "BitstringStatusListEntry" in _types(item):
+            return _bitstring_check(item, _issuer_id(credential), ctx)
+    return Check("status", False, "The credential's status uses a method this verifier cannot check.", "warning")
+
+
+def _bitstring_check(entry: Mapping[str, Any], issuer_id: str | None, ctx: _Context) -> Check:
+    url, purpose, index = (
+        entry.get("statusListCredential"),
+        entry.get("statusPurpose"),
+        entry.get("statusListIndex"),
+    )
+    if not isinstance(url, str) or not isinstance(index, str) or not index.isdigit():
+        return Check("status", False, "The credential's status entry is malformed.")
+    try:
+        status_list = ctx.fetch_status_list(url)
+    except Exception as exc:  # noqa: BLE001 - any fetch failure is reported, not raised
+        return Check("status", False, f"The revocation list could not be fetched from {url}: {exc}", "warning")
+    if not isinstance(status_list, Mapping) or "BitstringStatusListCredential" not in _types(status_list):
+        return Check("status", False, "The revocation list is not a BitstringStatusListCredential.")
+    signature, key = _data_integrity_checks(status_list, ctx.resolve_did)
+    if not signature.ok:
+        return Check("status", False, "The revocation list's own signature is not valid: " + signature.message)
+    if not key.ok:
+        return Check("status", False, "The revocation list was not signed with an issuer key: " + key.message)
+    if _issuer_id(status_list) != issuer_id:
+        return Check("status", False, "The revocation list was not published by the credential's issuer.")
+    dates = _date_checks(status_list, ctx.now())
+    if not all(d.ok for d in dates):
+        return Check("status", False, "The revocation list is not current: " + dates[-1].message, "warning")
+    subject = status_list.get("credentialSubject") or {}
+    if subject.get("statusPurpose") != purpose:
+        return Check("status", False, "The revocation list is for a different status purpose.")
+    try:
+        revoked = get_bit(decode_list(subject.get("encodedList", "")), int(index))
+    except StatusListError as exc:
+        return Check("status", False, f"The revocation list could not be read: {exc}")
+    if revoked:
+        state = "suspended" if purpose == "suspension" else "revoked"
+        return Check("status", False, f"The issuer has {state} this credential.")
+    return Check("status", True, "The issuer has not revoked this credential.")
+
+
+# --- dates
+# ----------------------------------------------------------------------------------------------------
+
+
+def _parse(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def _date_checks(credential: Mapping[str, Any], now: datetime) -> list[Check]:
+    checks = []
+    valid_from = _parse(credential.get("validFrom"))
+    if valid_from is None:
+        checks.append(Check("valid_from", False, "The credential has no valid validFrom date with a time zone."))
+    elif valid_from > now:
+        checks.append(Check("valid_from", False, f"The credential is not valid until {credential['validFrom']}."))
+    else:
+        checks.append(Check("valid_from", True, f"The credential is valid from {credential['validFrom']}."))
+    if "validUntil" not in credential:
+        checks.append(Check("expiration", True, "The credential does not expire."))
+    else:
+        valid_until = _parse(credential.get("validUntil"))
+        if valid_until is None:
+            checks.append(Check("expiration", False, "The credential's validUntil date cannot be read."))
+        elif valid_until <= now:
+            checks.append(Check("expiration", False, f"The credential expired on {credential['validUntil']}."))
+        else:
+            checks.append(Check("expiration", True, f"The credential is valid until {credential['validUntil']}."))
+    return checks
+
+
+# --- entry points
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    resolve_did: ResolveDid
+    fetch_status_list: FetchStatusList
+    now: Clock
+
+
+def _finish(result: VerificationResult, credential: Mapping[str, Any], ctx: _Context) -> VerificationResult:
+    result.checks.append(_status_check(credential, ctx))
+    result.checks.extend(_date_checks(credential, ctx.now()))
+    return result
+
+
+def verify_data_integrity(
+    *,
+    credential: Mapping[str, Any],
+    resolve_did: ResolveDid,
+    fetch_status_list: FetchStatusList,
+    now: Clock = utc_now,
+) -> VerificationResult:
+    """Verify a credential secured with an eddsa-rdfc-2022 Data Integrity proof."""
+    ctx = _Context(resolve_did, fetch_status_list, now)
+    result = VerificationResult(
+        "data_integrity", credential=dict(credential) if isinstance(credential, Mapping) else None
+    )
+    result.checks.append(_format_check(credential))
+    if not isinstance(credential, Mapping):
+        return result
+    result.checks.extend(_data_integrity_checks(credential, resolve_did))
+    return _finish(result, credential, ctx)
+
+
+def verify_jwt_credential(
+    *,
+    token: str,
+    resolve_did: ResolveDid,
+    fetch_status_list: FetchStatusList,
+    now: Clock = utc_now,
+) -> VerificationResult:
+    """Verify a VC-JWT (compact JWS). The key is the header ``kid`` (a DID URL with ``publicKeyJwk``)."""
+    ctx = _Context(resolve_did, fetch_status_list, now)
+    result = VerificationResult("jwt")
+    try:
+        kid = vcjwt.read_unverified_header(token).get("kid")
+    except vcjwt.JwtError as exc:
+        result.checks.append(Check("signature", False, str(exc)))
+        return result
+    key = _resolve_key(kid if isinstance(kid, str) else None, resolve_did)
+    try:
+        if key.method is None:
+            raise vcjwt.JwtError(key.error or "The signing key could not be found.")
+        verified = vcjwt.verify_jwt(token=token, public_key=_public_key(key.method))
+    except (vcjwt.JwtError, KeyEncodingError) as exc:
+        result.checks.append(Check("signature", False, str(exc)))
+        return result
+    credential = verified.credential
+    result.credential = credential
+    result.checks.insert(0, _format_check(credential))
+    result.checks.append(Check("signature", True, "The JWT signature is valid."))
+    result.checks.append(_issuer_key_check(key, kid, _issuer_id(credential)))
+    return _finish(result, credential, ctx)
+
+
+def verify(
+    *,
+    credential: Mapping[str, Any] | str | bytes,
+    resolve_did: ResolveDid,
+    fetch_status_list: FetchStatusList,
+    now: Clock = utc_now,
+) -> VerificationResult:
+    """Verify either form, detected automatically: a compact JWS string, JSON text, or a parsed JSON
+    object."""
+    if isinstance(credential, bytes):
+        credential = credential.decode("utf-8", errors="replace")
+    if isinstance(credential, str):
+        text = credential.strip()
+        if text.startswith("{"):
+            try:
+                credential = json.loads(text)
+            except ValueError:
+                return VerificationResult("unknown", [Check("format", False, "This is not valid JSON.")])
+        elif text.count(".") == 2:
+            return verify_jwt_credential(
+                token=text, resolve_did=resolve_did, fetch_status_list=fetch_status_list, now=now
+            )
+        else:
+            return VerificationResult("unknown", [Check("format", False, "This is neither JSON nor a JWT.")])
+    return verify_data_integrity(
+        credential=credential, resolve_did=resolve_did, fetch_status_list=fetch_status_list, now=now
+    )

@@ -1,0 +1,17 @@
+"""Template filters for public pages: Markdown criteria and narratives, rendered and sanitised."""
+
+import markdown as md
+import nh3
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+_ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4"}
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Markdown to HTML, keeping only harmless tags; links get rel=noopener."""
+    html = md.markdown(text or "", extensions=["sane_lists"])
+    return mark_safe(nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener nofollow"))  # noqa: S308

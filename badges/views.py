@@ -1,0 +1,126 @@
+"""Public badge documents and pages, one URL per object: JSON-LD for machines, HTML for people.
+
+Issuer profile, badge class and image, hosted assertion (410 when revoked), OB 2.0 revocation list, OB 3.0
+status list, and each award's downloads (baked PNG/SVG in hosted and signed variants, OB 3.0 JSON and JWT).
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from issuers.models import Issuer
+from issuers.negotiation import json_response, wants_html
+
+from . import documents
+from .downloads import DOWNLOADS, render_download
+from .identifiers import assertion_url, claim_token_valid
+from .models import Award, AwardStatus, BadgeClass
+from .status_lists import status_list_credential
+
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+@require_GET
+def issuer_profile(request, public_id: str):
+    issuer = get_object_or_404(Issuer, public_id=public_id)
+    if wants_html(request):
+        badge_classes = issuer.badge_classes.order_by("name")
+        return render(request, "public/issuer.html", {"issuer": issuer, "badge_classes": badge_classes})
+    return json_response(documents.ob2_issuer_profile(issuer), request=request)
+
+
+@require_GET
+def revocation_list(request, public_id: str):
+    issuer = get_object_or_404(Issuer, public_id=public_id)
+    return json_response(documents.ob2_revocation_list(issuer), request=request)
+
+
+@require_GET
+def status_list(request, public_id: str, purpose: str):
+    if purpose != "revocation":
+        raise Http404("No such status list.")
+    issuer = get_object_or_404(Issuer, public_id=public_id)
+    return json_response(status_list_credential(issuer=issuer, purpose=purpose), content_type="application/vc+ld+json")
+
+
+def _badge_class(public_id: str) -> BadgeClass:
+    return get_object_or_404(BadgeClass.objects.select_related("issuer"), public_id=public_id)
+
+
+@require_GET
+def badge_class(request, public_id: str):
+    badge = _badge_class(public_id)
+    if wants_html(request):
+        return render(request, "public/badge_class.html", {"badge": badge, "issuer": badge.issuer,
+                                                           "alignments": badge.alignments.all()})
+    return json_response(documents.ob2_badge_class(badge), request=request)
+
+
+@require_GET
+def badge_class_image(request, public_id: str):
+    badge = _badge_class(public_id)
+    with badge.image.open("rb") as handle:
+        data = handle.read()
+    is_png = data.startswith(b"\x89PNG")
+    response = HttpResponse(data, content_type="image/png" if is_png else "image/svg+xml")
+    if not is_png:
+        response["Content-Security-Policy"] = SVG_CSP
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _award(public_id: str) -> Award:
+    award = (
+        Award.objects.select_related("badge_class__issuer", "learner", "issuer")
+        .filter(public_id=public_id, status__in=[AwardStatus.ISSUED, AwardStatus.REVOKED])
+        .first()
+    )
+    if award is None:
+        raise Http404("No such badge.")
+    return award
+
+
+def holder_may_see(request, award: Award) -> bool:
+    """Whether this request may see the learner's data: the badge is public, or the request is its holder's."""
+    if award.public:
+        return True
+    if claim_token_valid(award, request.GET.get("claim")):
+        return True
+    user = request.user
+    return user.is_authenticated and award.learner.user_id == user.id
+
+
+def _revoked_json(award: Award):
+    body = {"id": assertion_url(award), "revoked": True, "revocationReason": award.revocation_reason}
+    return json_response({"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", **body}, status=410)
+
+
+@require_GET
+def assertion(request, public_id: str):
+    award = _award(public_id)
+    if wants_html(request):
+        if award.status == AwardStatus.REVOKED:
+            return render(request, "public/award_revoked.html", {"award": award, "badge": award.badge_class},
+                          status=410)
+        if not holder_may_see(request, award):
+            return render(request, "public/award_private.html", status=404)
+        return render(request, "public/award.html", {"award": award, "badge": award.badge_class,
+                                                     "issuer": award.issuer, "site": settings.PUBLIC_BASE_URL})
+    if award.status == AwardStatus.REVOKED:
+        return _revoked_json(award)
+    # The hosted assertion carries only a salted hash of the address, and hosted verification needs it public.
+    return json_response(award.ob2_assertion, request=request)
+
+
+@require_GET
+def award_download(request, public_id: str, filename: str):
+    if filename not in DOWNLOADS:
+        raise Http404("No such download.")
+    award = _award(public_id)
+    if award.status == AwardStatus.REVOKED:
+        return _revoked_json(award)
+    if not holder_may_see(request, award):
+        raise Http404("No such badge.")
+    return render_download(award, filename)

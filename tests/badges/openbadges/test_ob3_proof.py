@@ -1,0 +1,180 @@
+"""eddsa-rdfc-2022 Data Integrity proofs: the 1EdTech vector byte for byte, round trips, tampering, and refusals."""
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from pyld import jsonld
+
+from badges.openbadges.loader import document_loader
+from badges.openbadges.ob3 import proof
+from badges.openbadges.ob3.safety import UnsafeDocumentError
+from tests.badges.openbadges.django_free import *  # noqa: F403
+from tests.interop.ob3_kit import IssuerKit, utc
+
+VECTOR = Path(__file__).resolve().parent / "vectors" / "ob3-eddsa-rdfc-2022"
+SEED = bytes.fromhex("6241a409e6707bb640a0140a8a32bc3d193c33a661747284d6adfa4ed4180be4")
+METHOD = "https://example.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+DOCUMENT_HASH = "87f65a76d40146205e3b3e06cb0fbd153f97f9ce70372390f52566bb7f9e0773"
+CONFIG_HASH = "d34009cea0dbc1ca941e09dc01c8c9d3e3ce3c5b853f67ee44698dcea10f5d19"
+PROOF_VALUE = "z5x9aCBYovW3CQCbKdNyhEm7ffYSw1YpEdPywQJoNbzDD2gkzQDKJ1sYKJaWvqZtkMtSbz35HcbgXVEDYHxCzgkCr"
+
+
+def _vector(name):
+    return (VECTOR / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def kit():
+    return IssuerKit()
+
+
+def test_vector_canonical_forms_and_hashes():
+    credential = json.loads(_vector("credential.json"))
+    config = json.loads(_vector("proof-config.json")) | {"@context": credential["@context"]}
+    document_nq, config_nq = proof.canonicalize(credential), proof.canonicalize(config)
+    assert document_nq == _vector("document-canon.nq")
+    assert config_nq == _vector("proof-canon.nq")
+    assert hashlib.sha256(document_nq.encode()).hexdigest() == DOCUMENT_HASH
+    assert hashlib.sha256(config_nq.encode()).hexdigest() == CONFIG_HASH
+    assert proof.hash_data(document=credential, config=config).hex() == CONFIG_HASH + DOCUMENT_HASH
+
+
+def test_vector_proof_value_is_reproduced_and_verifies():
+    credential = json.loads(_vector("credential.json"))
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(SEED)
+    signed = proof.sign_credential(
+        credential=credential,
+        private_key=key,
+        verification_method=METHOD,
+        created=utc(2010, 1, 1, 19, 23, 24),
+    )
+    assert signed["proof"] == json.loads(_vector("proof-config.json")) | {"proofValue": PROOF_VALUE}
+    assert "proof" not in credential  # the input is not modified
+    assert proof.verify_proof(document=signed, public_key=key.public_key()).ok
+
+
+@pytest.mark.parametrize("name", ["credential", "status_list"])
+def test_cached_canonicalization_equals_stock_pyld(kit, name):
+    document = kit.credential() if name == "credential" else kit.signed_status_list()
+    stock = jsonld.normalize(
+        document,
+        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader},
+    )
+    for _ in range(3):  # cold and warm caches alike
+        assert proof.canonicalize(document) == stock
+
+
+def test_round_trip_with_a_fresh_key(kit):
+    signed = kit.signed_credential()
+    outcome = proof.verify_proof(document=signed, public_key=kit.ed_keys[-1].public_key())
+    assert outcome.ok and outcome.verification_method == kit.method_id()
+    other = ed25519.Ed25519PrivateKey.generate().public_key()
+    assert not proof.verify_proof(document=signed, public_key=other).ok
+
+
+TAMPERS = {
+    "name": lambda c: c.__setitem__("name", c["name"] + "!"),
+    "validFrom": lambda c: c.__setitem__("validFrom", "2025-03-01T12:00:01Z"),
+    "issuer.name": lambda c: c["issuer"].__setitem__("name", "Evil Institute"),
+    "identityHash": lambda c: c["credentialSubject"]["identifier"][0].__setitem__("identityHash", "sha256$" + "0" * 64),
+    "achievement.name": lambda c: c["credentialSubject"]["achievement"].__setitem__("name", "Rocket Science"),
+    "criteria": lambda c: c["credentialSubject"]["achievement"]["criteria"].__setitem__("narrative", "Nothing."),
+    "subject.id": lambda c: c["credentialSubject"].__setitem__("id", "did:example:someone-else"),
+    "statusListIndex": lambda c: c["credentialStatus"].__setitem__("statusListIndex", "1235"),
+    "evidence dropped": lambda c: c.pop("evidence"),
+    "tag added": lambda c: c["credentialSubject"]["achievement"]["tag"].append("extra"),
+    "proof.created": lambda c: c["proof"].__setitem__("created", "2025-03-01T12:00:01Z"),
+    "proof.verificationMethod": lambda c: c["proof"].__setitem__("verificationMethod", c["issuer"]["id"] + "#x"),
+}
+
+
+@pytest.mark.parametrize("field", TAMPERS)
+def test_any_single_change_breaks_the_signature(kit, field):
+    tampered = copy.deepcopy(kit.signed_credential())
+    TAMPERS[field](tampered)
+    outcome = proof.verify_proof(document=tampered, public_key=kit.ed_keys[-1].public_key())
+    assert not outcome.ok
+    assert "does not match" in outcome.message
+
+
+def test_a_term_no_context_defines_is_refused(kit):
+    credential = kit.credential()
+    credential["credentialSubject"]["achievement"]["favouriteColour"] = "green"
+    with pytest.raises(UnsafeDocumentError, match="'favouriteColour' is not defined"):
+        kit.sign(credential)
+
+
+def test_an_undefined_type_is_refused(kit):
+    credential = kit.credential()
+    credential["@context"] = credential["@context"][:2]  # drop extensions.json: the schema type is now undefined
+    with pytest.raises(UnsafeDocumentError, match="type '1EdTechJsonSchemaValidator2019' is not defined"):
+        kit.sign(credential)
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("evidence", "evidence/42"), ("subject", "learner-17"), ("achievement", "../achievements/1")],
+)
+def test_relative_iris_are_refused(kit, where, value):
+    credential = kit.credential()
+    target = {
+        "evidence": credential["evidence"][0],
+        "subject": credential["credentialSubject"],
+        "achievement": credential["credentialSubject"]["achievement"],
+    }[where]
+    target["id"] = value
+    with pytest.raises(UnsafeDocumentError, match="relative IRI"):
+        kit.sign(credential)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x0b", "\x1b", "\x7f"])
+def test_control_characters_are_refused(kit, char):
+    credential = kit.credential()
+    credential["credentialSubject"]["achievement"]["description"] = f"Good{char}work"
+    with pytest.raises(UnsafeDocumentError, match="control character"):
+        kit.sign(credential)
+
+
+def test_tab_newline_and_carriage_return_are_fine(kit):
+    credential = kit.credential()
+    credential["credentialSubject"]["achievement"]["description"] = "Line one\r\n\tLine two"
+    assert kit.sign(credential)["proof"]["proofValue"].startswith("z")
+
+
+@pytest.mark.parametrize("index", [1234, "-1", "12a", "", "0x10", "01"])
+def test_status_list_index_must_be_a_decimal_string(kit, index):
+    credential = kit.credential()
+    credential["credentialStatus"]["statusListIndex"] = index
+    with pytest.raises(UnsafeDocumentError, match="statusListIndex must be a decimal string"):
+        kit.sign(credential)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda c: c.__setitem__("description", None), "is null"),
+        (lambda c: c["@context"].append({"@vocab": "https://example.com/#"}), "inline or null contexts"),
+        (lambda c: c["@context"].append("https://example.com/ctx.json"), "not available offline"),
+    ],
+)
+def test_other_unsafe_inputs_are_refused(kit, mutate, message):
+    credential = kit.credential()
+    mutate(credential)
+    with pytest.raises(UnsafeDocumentError, match=message):
+        kit.sign(credential)
+
+
+def test_an_unsafe_signed_document_fails_verification_instead_of_raising(kit):
+    signed = kit.signed_credential()
+    signed["credentialSubject"]["achievement"]["unsignedClaim"] = "I am a surgeon"
+    outcome = proof.verify_proof(document=signed, public_key=kit.ed_keys[-1].public_key())
+    assert not outcome.ok and "not safe" in outcome.message
+
+
+def test_signing_twice_is_refused(kit):
+    with pytest.raises(proof.ProofError, match="already has a proof"):
+        kit.sign(kit.signed_credential())

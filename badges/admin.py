@@ -114,6 +114,4 @@ class AwardAdmin(IssuerScopedAdmin):
                 retried += 1
             except AwardError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
-        self.message_user(
-            request, _("%(count)d badge(s) queued again.") % {"count": retried}, messages.SUCCESS
-        )
+        self.message_user(request, _("%(count)d badge(s) queued again.") % {"count": retried}, messages.SUCCESS)

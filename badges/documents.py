@@ -75,7 +75,9 @@ def ob2_hosted_assertion(award: Award) -> dict[str, Any]:
 
 def ob2_signed_assertion(award: Award, *, key: SigningKey) -> dict[str, Any]:
     """A signed assertion: id urn:uuid, verification.creator = the RSA key's CryptographicKey URL."""
-    return _ob2_assertion(award, id=f"urn:uuid:{award.uuid}", verification=ob2.signed_verification(creator=key_url(key)))
+    return _ob2_assertion(
+        award, id=f"urn:uuid:{award.uuid}", verification=ob2.signed_verification(creator=key_url(key))
+    )
 
 
 def ob2_revocation_list(issuer: Issuer) -> dict[str, Any]:

@@ -47,9 +47,7 @@ class BadgeClassForm(forms.ModelForm):
             return upload  # the existing file, unchanged
         data = upload.read(settings.BADGE_IMAGE_MAX_BYTES + 1)
         try:
-            artwork = validate_artwork(
-                data=data, filename=upload.name, max_bytes=settings.BADGE_IMAGE_MAX_BYTES
-            )
+            artwork = validate_artwork(data=data, filename=upload.name, max_bytes=settings.BADGE_IMAGE_MAX_BYTES)
         except ArtworkError as exc:
             raise forms.ValidationError(str(exc)) from None
         return ContentFile(artwork.data, name=f"artwork.{artwork.kind}")

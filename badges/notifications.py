@@ -32,8 +32,14 @@ def award_notify(*, award_id: int) -> bool:
     if not claimed:
         return False
     award = Award.objects.select_related("badge_class", "issuer", "learner").get(pk=award_id)
-    context = {"award": award, "learner": award.learner, "badge": award.badge_class, "issuer": award.issuer,
-               "claim_url": claim_url(award), "site": settings.PUBLIC_BASE_URL}
+    context = {
+        "award": award,
+        "learner": award.learner,
+        "badge": award.badge_class,
+        "issuer": award.issuer,
+        "claim_url": claim_url(award),
+        "site": settings.PUBLIC_BASE_URL,
+    }
     try:
         _send(template="award_issued", to=award.learner.email, context=context)
     except Exception:

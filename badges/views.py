@@ -52,8 +52,11 @@ def _badge_class(public_id: str) -> BadgeClass:
 def badge_class(request, public_id: str):
     badge = _badge_class(public_id)
     if wants_html(request):
-        return render(request, "public/badge_class.html", {"badge": badge, "issuer": badge.issuer,
-                                                           "alignments": badge.alignments.all()})
+        return render(
+            request,
+            "public/badge_class.html",
+            {"badge": badge, "issuer": badge.issuer, "alignments": badge.alignments.all()},
+        )
     return json_response(documents.ob2_badge_class(badge), request=request)
 
 
@@ -102,12 +105,16 @@ def assertion(request, public_id: str):
     award = _award(public_id)
     if wants_html(request):
         if award.status == AwardStatus.REVOKED:
-            return render(request, "public/award_revoked.html", {"award": award, "badge": award.badge_class},
-                          status=410)
+            return render(
+                request, "public/award_revoked.html", {"award": award, "badge": award.badge_class}, status=410
+            )
         if not holder_may_see(request, award):
             return render(request, "public/award_private.html", status=404)
-        return render(request, "public/award.html", {"award": award, "badge": award.badge_class,
-                                                     "issuer": award.issuer, "site": settings.PUBLIC_BASE_URL})
+        return render(
+            request,
+            "public/award.html",
+            {"award": award, "badge": award.badge_class, "issuer": award.issuer, "site": settings.PUBLIC_BASE_URL},
+        )
     if award.status == AwardStatus.REVOKED:
         return _revoked_json(award)
     # The hosted assertion carries only a salted hash of the address, and hosted verification needs it public.

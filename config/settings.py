@@ -44,9 +44,7 @@ def _dev_key_encryption_key() -> str:
 
 SECRET_KEY = _required_in_production("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
-)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("LAUREL_ENV=production needs the environment variable ALLOWED_HOSTS.")
 
@@ -59,9 +57,7 @@ PUBLIC_BASE_URL = _required_in_production("PUBLIC_BASE_URL", "http://127.0.0.1:8
 KEY_ENCRYPTION_KEYS = env.list("KEY_ENCRYPTION_KEYS", default=[])
 if not KEY_ENCRYPTION_KEYS:
     if PRODUCTION:
-        raise ImproperlyConfigured(
-            "LAUREL_ENV=production needs the environment variable KEY_ENCRYPTION_KEYS."
-        )
+        raise ImproperlyConfigured("LAUREL_ENV=production needs the environment variable KEY_ENCRYPTION_KEYS.")
     KEY_ENCRYPTION_KEYS = [_dev_key_encryption_key()]
 
 INSTALLED_APPS = [
@@ -141,9 +137,7 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is miss
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {
-        "BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")
-    },
+    "default": {"BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -117,14 +117,10 @@ def seed_demo() -> DemoResult:
                 tags=["demo", spec["code"]],
                 validity_days=spec["validity_days"],
             )
-            badge.image.save(
-                f"{spec['code']}.png", ContentFile(draw_badge_png(colour=spec["colour"])), save=False
-            )
+            badge.image.save(f"{spec['code']}.png", ContentFile(draw_badge_png(colour=spec["colour"])), save=False)
             badge.save()
             name, url, framework = spec["alignment"]
-            Alignment.objects.create(
-                badge_class=badge, target_name=name, target_url=url, target_framework=framework
-            )
+            Alignment.objects.create(badge_class=badge, target_name=name, target_url=url, target_framework=framework)
             course = Course.objects.create(
                 issuer=issuer, code=spec["code"], title=spec["title"], hours=spec["hours"], badge_class=badge
             )

@@ -77,9 +77,7 @@ def _parse_completed(value: str, now: datetime) -> datetime | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ValueError(
-            f"'completed' must be empty, yes/no, or a date like 2026-05-31, not '{value}'"
-        ) from None
+        raise ValueError(f"'completed' must be empty, yes/no, or a date like 2026-05-31, not '{value}'") from None
     if day > now.date():
         raise ValueError(f"'completed' date {value} is in the future")
     # Noon UTC of that day, but never later than now: a badge must not be issued in the future.
@@ -90,9 +88,7 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
     """Check every row; return the good rows and an error per bad row. Writes nothing."""
     result = ParsedImport()
     if len(content) > settings.CSV_IMPORT_MAX_BYTES:
-        result.errors.append(
-            RowError(0, f"The file is larger than {settings.CSV_IMPORT_MAX_BYTES // 1_000_000} MB.")
-        )
+        result.errors.append(RowError(0, f"The file is larger than {settings.CSV_IMPORT_MAX_BYTES // 1_000_000} MB."))
         return result
     try:
         text = _decode(content)
@@ -109,9 +105,7 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
         result.errors.append(RowError(1, f"The header cannot be read as CSV: {exc}."))
         return result
     if not header or not any(h.strip() for h in header):
-        result.errors.append(
-            RowError(1, "The file is empty: expected a header row with email, name, course.")
-        )
+        result.errors.append(RowError(1, "The file is empty: expected a header row with email, name, course."))
         return result
     keys = [_column_key(h) for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in keys]
@@ -141,9 +135,7 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
                 continue  # blank lines are harmless
             count += 1
             if count > settings.CSV_IMPORT_MAX_ROWS:
-                result.errors.append(
-                    RowError(line, f"More than {settings.CSV_IMPORT_MAX_ROWS} rows; split the file.")
-                )
+                result.errors.append(RowError(line, f"More than {settings.CSV_IMPORT_MAX_ROWS} rows; split the file."))
                 break
             if len(values) != len(keys):
                 result.errors.append(RowError(line, f"Expected {len(keys)} fields, found {len(values)}."))
@@ -186,9 +178,7 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
                 result.errors.append(RowError(line, text[0].upper() + text[1:] + "."))
                 continue
             result.rows.append(
-                ImportRow(
-                    line, email, row["name"], course, completed_at, evidence_url, row.get("narrative", "")
-                )
+                ImportRow(line, email, row["name"], course, completed_at, evidence_url, row.get("narrative", ""))
             )
     except csv.Error as exc:
         result.errors.append(RowError(reader.line_num, f"The file cannot be read as CSV: {exc}."))

@@ -30,14 +30,10 @@ class Course(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["issuer", "code"], name="course_code_unique_per_issuer"),
             models.CheckConstraint(
-                condition=Q(ends_on__isnull=True)
-                | Q(starts_on__isnull=True)
-                | Q(ends_on__gte=F("starts_on")),
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="course_ends_after_start",
             ),
-            models.CheckConstraint(
-                condition=Q(hours__isnull=True) | Q(hours__gt=0), name="course_hours_positive"
-            ),
+            models.CheckConstraint(condition=Q(hours__isnull=True) | Q(hours__gt=0), name="course_hours_positive"),
         ]
 
     def __str__(self) -> str:
@@ -47,9 +43,7 @@ class Course(models.Model):
         from django.core.exceptions import ValidationError
 
         if self.badge_class_id and self.issuer_id and self.badge_class.issuer_id != self.issuer_id:
-            raise ValidationError(
-                {"badge_class": _("The badge must belong to the same institution as the course.")}
-            )
+            raise ValidationError({"badge_class": _("The badge must belong to the same institution as the course.")})
 
 
 class EnrolmentStatus(models.TextChoices):
@@ -61,9 +55,7 @@ class EnrolmentStatus(models.TextChoices):
 class Enrolment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
     learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="enrolments")
-    status = models.CharField(
-        max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED
-    )
+    status = models.CharField(max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED)
     completed_at = models.DateTimeField(null=True, blank=True)
     evidence_url = models.URLField(_("evidence URL"), blank=True)
     evidence_narrative = models.TextField(_("evidence narrative"), blank=True)
@@ -73,9 +65,7 @@ class Enrolment(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["course", "learner"], name="enrolment_unique_per_course_learner"),
-            models.CheckConstraint(
-                condition=Q(status__in=EnrolmentStatus.values), name="enrolment_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=EnrolmentStatus.values), name="enrolment_status_valid"),
             models.CheckConstraint(
                 condition=Q(status="completed", completed_at__isnull=False) | ~Q(status="completed"),
                 name="enrolment_completed_has_time",

@@ -43,18 +43,14 @@ def enrolment_complete(
         .get(pk=enrolment.pk)
     )
     if enrolment.status == EnrolmentStatus.WITHDRAWN:
-        raise ValidationError(
-            f"{enrolment.learner.email} withdrew from {enrolment.course.code}; re-enrol first."
-        )
+        raise ValidationError(f"{enrolment.learner.email} withdrew from {enrolment.course.code}; re-enrol first.")
     if enrolment.status != EnrolmentStatus.COMPLETED:
         enrolment.status = EnrolmentStatus.COMPLETED
         enrolment.completed_at = completed_at or timezone.now()
         enrolment.evidence_url = evidence_url or enrolment.evidence_url
         enrolment.evidence_narrative = evidence_narrative or enrolment.evidence_narrative
         enrolment.save(update_fields=["status", "completed_at", "evidence_url", "evidence_narrative"])
-        audit_record(
-            actor=actor, action="enrolment.complete", target=enrolment, issuer=enrolment.course.issuer
-        )
+        audit_record(actor=actor, action="enrolment.complete", target=enrolment, issuer=enrolment.course.issuer)
     return award_create(
         actor=actor,
         badge_class=enrolment.course.badge_class,

@@ -66,9 +66,7 @@ class IssuerAdmin(IssuerScopedAdmin):
         for issuer in queryset:
             for algorithm in KeyAlgorithm.values:
                 signing_key_rotate(actor=request.user, issuer=issuer, algorithm=algorithm)
-        self.message_user(
-            request, _("New keys sign from now on; earlier badges still verify."), messages.SUCCESS
-        )
+        self.message_user(request, _("New keys sign from now on; earlier badges still verify."), messages.SUCCESS)
 
 
 class MembershipForm(forms.ModelForm):

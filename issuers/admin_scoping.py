@@ -60,9 +60,7 @@ class IssuerScopedAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.VIEW)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return (
-            request.user.is_active and request.user.is_staff and self.user_can(request, Capability.VIEW, obj)
-        )
+        return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.VIEW, obj)
 
     def has_add_permission(self, request) -> bool:
         return request.user.is_staff and self.user_can(request, self.edit_capability)

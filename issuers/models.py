@@ -91,9 +91,7 @@ class SigningKey(models.Model):
                 condition=Q(state="active"),
                 name="signing_key_one_active_per_algorithm",
             ),
-            models.CheckConstraint(
-                condition=Q(algorithm__in=KeyAlgorithm.values), name="signing_key_algorithm"
-            ),
+            models.CheckConstraint(condition=Q(algorithm__in=KeyAlgorithm.values), name="signing_key_algorithm"),
             models.CheckConstraint(condition=Q(state__in=KeyState.values), name="signing_key_state"),
         ]
 

@@ -17,14 +17,14 @@ def wants_html(request: HttpRequest) -> bool:
     return preferred == "text/html"
 
 
-def json_response(document: Any, *, request: HttpRequest | None = None, status: int = 200,
-                  content_type: str | None = None) -> HttpResponse:
+def json_response(
+    document: Any, *, request: HttpRequest | None = None, status: int = 200, content_type: str | None = None
+) -> HttpResponse:
     """Serve `document` as JSON-LD, or as plain JSON to a client that accepts only that."""
     if content_type is None:
-        content_type = JSONLD
-        if request is not None and request.headers.get("Accept"):
-            if request.get_preferred_type([JSONLD, "application/json"]) == "application/json":
-                content_type = "application/json"
+        accept = request.headers.get("Accept") if request is not None else None
+        prefers_plain = accept and request.get_preferred_type([JSONLD, "application/json"]) == "application/json"
+        content_type = "application/json" if prefers_plain else JSONLD
     body = json.dumps(document, ensure_ascii=False, indent=2)
     response = HttpResponse(body, status=status, content_type=f"{content_type}; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"  # public documents: any verifier may read them

@@ -31,13 +31,9 @@ def _signing_key_create(*, issuer: Issuer, algorithm: str) -> SigningKey:
 
 
 @transaction.atomic
-def issuer_create(
-    *, actor, name: str, slug: str, url: str, email: str, description: str = "", **extra
-) -> Issuer:
+def issuer_create(*, actor, name: str, slug: str, url: str, email: str, description: str = "", **extra) -> Issuer:
     """Create an institution with one active key per algorithm; the creator (if staff) becomes its owner."""
-    issuer = Issuer.objects.create(
-        name=name, slug=slug, url=url, email=email, description=description, **extra
-    )
+    issuer = Issuer.objects.create(name=name, slug=slug, url=url, email=email, description=description, **extra)
     issuer_keys_ensure(issuer=issuer)
     if actor is not None and actor.is_authenticated and not actor.is_superuser:
         IssuerMembership.objects.create(issuer=issuer, user=actor, role=Role.OWNER)
@@ -58,9 +54,7 @@ def signing_key_rotate(*, actor, issuer: Issuer, algorithm: str) -> SigningKey:
     """Retire the active key (it stays published, so earlier badges verify) and make a new one sign."""
     now = timezone.now()
     old = (
-        SigningKey.objects.select_for_update()
-        .filter(issuer=issuer, algorithm=algorithm, state=KeyState.ACTIVE)
-        .first()
+        SigningKey.objects.select_for_update().filter(issuer=issuer, algorithm=algorithm, state=KeyState.ACTIVE).first()
     )
     if old is not None:
         old.state, old.retired_at = KeyState.RETIRED, now
@@ -118,16 +112,12 @@ def membership_set(*, actor, issuer: Issuer, email: str, role: str) -> IssuerMem
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    membership, created = IssuerMembership.objects.get_or_create(
-        issuer=issuer, user=user, defaults={"role": role}
-    )
+    membership, created = IssuerMembership.objects.get_or_create(issuer=issuer, user=user, defaults={"role": role})
     previous = None if created else membership.role
     if not created and membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
-    audit_record(
-        actor=actor, action="membership.set", target=membership, issuer=issuer, role=role, previous=previous
-    )
+    audit_record(actor=actor, action="membership.set", target=membership, issuer=issuer, role=role, previous=previous)
     return membership
 
 

@@ -23,10 +23,12 @@ def issuer_did_json(request, public_id: str):
 @require_GET
 def issuer_key(request, public_id: str, key_id: str):
     """An RSA key as an OB 2.0 CryptographicKey (verification.creator of signed assertions)."""
-    key = SigningKey.objects.select_related("issuer").filter(
-        public_id=key_id, issuer__public_id=public_id, algorithm=KeyAlgorithm.RSA2048
-    ).exclude(state="revoked").first()
+    key = (
+        SigningKey.objects.select_related("issuer")
+        .filter(public_id=key_id, issuer__public_id=public_id, algorithm=KeyAlgorithm.RSA2048)
+        .exclude(state="revoked")
+        .first()
+    )
     if key is None:
         raise Http404("No such key.")
     return json_response(cryptographic_key_document(key), request=request)
-

@@ -5,86 +5,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('badges', '0001_initial'),
-        ('courses', '0001_initial'),
-        ('issuers', '0001_initial'),
-        ('learners', '0001_initial'),
+        ("badges", "0001_initial"),
+        ("courses", "0001_initial"),
+        ("issuers", "0001_initial"),
+        ("learners", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='award',
-            name='enrolment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='courses.enrolment'),
+            model_name="award",
+            name="enrolment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="awards",
+                to="courses.enrolment",
+            ),
         ),
         migrations.AddField(
-            model_name='award',
-            name='issuer',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='issuers.issuer'),
+            model_name="award",
+            name="issuer",
+            field=models.ForeignKey(
+                editable=False, on_delete=django.db.models.deletion.PROTECT, related_name="awards", to="issuers.issuer"
+            ),
         ),
         migrations.AddField(
-            model_name='award',
-            name='learner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='learners.learner'),
+            model_name="award",
+            name="learner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="awards", to="learners.learner"
+            ),
         ),
         migrations.AddField(
-            model_name='badgeclass',
-            name='issuer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='badge_classes', to='issuers.issuer'),
+            model_name="badgeclass",
+            name="issuer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="badge_classes", to="issuers.issuer"
+            ),
         ),
         migrations.AddField(
-            model_name='award',
-            name='badge_class',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='badges.badgeclass'),
+            model_name="award",
+            name="badge_class",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="awards", to="badges.badgeclass"
+            ),
         ),
         migrations.AddField(
-            model_name='alignment',
-            name='badge_class',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alignments', to='badges.badgeclass'),
+            model_name="alignment",
+            name="badge_class",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="alignments", to="badges.badgeclass"
+            ),
         ),
         migrations.AddField(
-            model_name='statuslist',
-            name='issuer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_lists', to='issuers.issuer'),
+            model_name="statuslist",
+            name="issuer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="status_lists", to="issuers.issuer"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='badgeclass',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('criteria_narrative', ''), _negated=True), models.Q(('criteria_url', ''), _negated=True), _connector='OR'), name='badge_class_has_criteria'),
+            model_name="badgeclass",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("criteria_narrative", ""), _negated=True),
+                    models.Q(("criteria_url", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="badge_class_has_criteria",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='badgeclass',
-            constraint=models.CheckConstraint(condition=models.Q(('validity_days__isnull', True), ('validity_days__gt', 0), _connector='OR'), name='badge_class_validity_positive'),
+            model_name="badgeclass",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("validity_days__isnull", True), ("validity_days__gt", 0), _connector="OR"),
+                name="badge_class_validity_positive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='award',
-            index=models.Index(fields=['status', 'created_at'], name='badges_awar_status_18ca34_idx'),
+            model_name="award",
+            index=models.Index(fields=["status", "created_at"], name="badges_awar_status_18ca34_idx"),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.UniqueConstraint(condition=models.Q(('enrolment__isnull', False)), fields=('enrolment',), name='award_one_per_enrolment'),
+            model_name="award",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("enrolment__isnull", False)), fields=("enrolment",), name="award_one_per_enrolment"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.UniqueConstraint(fields=('issuer', 'status_list_index'), name='award_status_index_unique'),
+            model_name="award",
+            constraint=models.UniqueConstraint(
+                fields=("issuer", "status_list_index"), name="award_status_index_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'issued', 'failed', 'revoked'])), name='award_status_valid'),
+            model_name="award",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "issued", "failed", "revoked"])),
+                name="award_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('expires_on__gt', models.F('issued_on')), _connector='OR'), name='award_expires_after_issue'),
+            model_name="award",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_on__isnull", True), ("expires_on__gt", models.F("issued_on")), _connector="OR"
+                ),
+                name="award_expires_after_issue",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'revoked'), _negated=True), ('revoked_at__isnull', False), _connector='OR'), name='award_revoked_has_time'),
+            model_name="award",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "revoked"), _negated=True), ("revoked_at__isnull", False), _connector="OR"
+                ),
+                name="award_revoked_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statuslist',
-            constraint=models.UniqueConstraint(fields=('issuer', 'purpose'), name='status_list_one_per_purpose'),
+            model_name="statuslist",
+            constraint=models.UniqueConstraint(fields=("issuer", "purpose"), name="status_list_one_per_purpose"),
         ),
     ]

@@ -68,9 +68,7 @@ BAD_FILES = {
 def test_each_bad_row_is_reported_with_its_line_and_nothing_written(courses, case):
     content, line, message = BAD_FILES[case]
     good_row = (
-        b""
-        if case in ("empty file", "header only", "binary", "wrong encoding")
-        else b"\nok@example.org,Ok,ux201"
+        b"" if case in ("empty file", "header only", "binary", "wrong encoding") else b"\nok@example.org,Ok,ux201"
     )
     if case in ("missing column",):
         good_row = b""
@@ -97,9 +95,7 @@ def test_preview_then_confirm_imports_everything(courses):
         b"bob@example.org,Bob Example,PY101,,,\n"
         b"cy@example.org,Cy Example,ux201,2026-01-15,,\n"
     )
-    record, parsed = completion_import_preview(
-        actor=None, issuer=courses.issuer, filename="f.csv", content=content
-    )
+    record, parsed = completion_import_preview(actor=None, issuer=courses.issuer, filename="f.csv", content=content)
     assert parsed.ok and len(parsed.rows) == 3
     assert counts() == (0, 0, 0)  # the preview is a dry run
     completion_import_apply(actor=None, completion_import=record)
@@ -112,9 +108,7 @@ def test_preview_then_confirm_imports_everything(courses):
 
 def test_confirmed_import_is_all_or_nothing(courses, monkeypatch):
     content = b"email,name,course,completed\na@example.org,A,py101,yes\nb@example.org,B,py101,yes\n"
-    record, _ = completion_import_preview(
-        actor=None, issuer=courses.issuer, filename="f.csv", content=content
-    )
+    record, _ = completion_import_preview(actor=None, issuer=courses.issuer, filename="f.csv", content=content)
     import courses.imports as imports
 
     real = imports.enrolment_complete

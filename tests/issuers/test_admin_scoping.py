@@ -105,9 +105,7 @@ def test_actions_on_b_objects_are_forbidden(client, world, app, model, key, acti
         {"action": action, ACTION_CHECKBOX_NAME: [foreign.pk], "reason": "x", "apply": "1", "post": "yes"},
     )
     assert response.status_code == 403
-    assert not Enrolment.objects.filter(
-        pk=world["b"]["enrolment"].pk, status=EnrolmentStatus.COMPLETED
-    ).exists()
+    assert not Enrolment.objects.filter(pk=world["b"]["enrolment"].pk, status=EnrolmentStatus.COMPLETED).exists()
     assert Award.objects.get(pk=world["b"]["award"].pk).status == AwardStatus.PENDING
     assert SigningKey.objects.filter(issuer=world["b"]["issuer"], state="active").count() == 2
     assert Course.objects.filter(pk=world["b"]["course"].pk).exists()
@@ -244,9 +242,7 @@ def test_owner_manages_members_with_an_audit_trail(client, world):
     assert membership.role == Role.VIEWER and membership.user.is_staff
     assert AuditEvent.objects.filter(action="membership.set", issuer=a["issuer"]).exists()
     assert add_member(client, world["b"]["issuer"]).status_code == 200  # B is not a valid choice
-    assert not IssuerMembership.objects.filter(
-        issuer=world["b"]["issuer"], user__email="new.colleague@example.org"
-    )
+    assert not IssuerMembership.objects.filter(issuer=world["b"]["issuer"], user__email="new.colleague@example.org")
 
 
 def test_superuser_sees_everything(client, world):

@@ -60,7 +60,9 @@ def did_web_for(*, base_url: str, path: str) -> str:
         raise DidError(f"base_url must be an absolute http(s) URL, got {base_url!r}.")
     if parts.query or parts.fragment:
         raise DidError("base_url must not have a query or fragment.")
-    host = parts.hostname.lower() if parts.port is None else f"{parts.hostname.lower()}:{parts.port}"
+    hostname = parts.hostname.lower()
+    hostname = f"[{hostname}]" if ":" in hostname else hostname  # IPv6 literal
+    host = hostname if parts.port is None else f"{hostname}:{parts.port}"
     segments = [s for s in (parts.path.strip("/") + "/" + path.strip("/")).split("/") if s]
     return ":".join(["did", "web", quote(host, safe="")] + [quote(s, safe="") for s in segments])
 

@@ -7,15 +7,11 @@ from courses.demo import seed_demo
 
 
 class Command(BaseCommand):
-    help = (
-        "Create a demo institution, two courses with badges, three learners who completed, and a staff login."
-    )
+    help = "Create a demo institution, two courses with badges, three learners who completed, and a staff login."
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
-            raise CommandError(
-                "seed_demo creates a known password; it does not run with LAUREL_ENV=production."
-            )
+            raise CommandError("seed_demo creates a known password; it does not run with LAUREL_ENV=production.")
         result = seed_demo()
         verb = "Created" if result.created else "Already present:"
         self.stdout.write(self.style.SUCCESS(f"{verb} demo institution '{result.issuer.name}'."))

@@ -9,9 +9,11 @@ import pytest
 from pyld import jsonld
 
 from badges.openbadges import loader
+from badges.openbadges.ob3.processor import expand
 from tests.badges.openbadges.django_free import *  # noqa: F403
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "contexts"
+VECTOR = Path(__file__).resolve().parent / "vectors" / "ob3-eddsa-rdfc-2022"
 
 
 def test_every_indexed_context_is_served_with_a_static_tag():
@@ -37,6 +39,20 @@ def test_loader_returns_the_same_object_every_time_and_copies_on_request():
     assert loader.document_loader(url)["document"] is loader.document_loader(url)["document"]
     copy = loader.context_document(url)
     assert copy == loader.document_loader(url)["document"] and copy is not loader.document_loader(url)["document"]
+
+
+def test_each_context_is_loaded_once_then_served_from_pyld_cache():
+    calls = []
+
+    def counting(url, options=None):
+        calls.append(url)
+        return loader.document_loader(url, options)
+
+    credential = json.loads((VECTOR / "credential.json").read_text())
+    jsonld._resolved_context_cache.clear()
+    for _ in range(3):
+        assert expand(credential, loader=counting)
+    assert sorted(calls) == sorted(credential["@context"])  # once each, not once per expansion
 
 
 def test_pins_cover_every_vendored_file_and_match():

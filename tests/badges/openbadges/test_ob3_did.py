@@ -15,6 +15,7 @@ from tests.badges.openbadges.django_free import *  # noqa: F403
         ("https://Badges.Example.edu/", "/issuers/abc/", "did:web:badges.example.edu:issuers:abc"),
         ("https://example.edu/laurel", "issuers/x", "did:web:example.edu:laurel:issuers:x"),
         ("https://example.edu", "", "did:web:example.edu"),
+        ("http://[::1]:8000", "issuers/a", "did:web:%5B%3A%3A1%5D%3A8000:issuers:a"),
     ],
 )
 def test_did_web_for(base, path, expected):

@@ -12,6 +12,10 @@ admin.site.index_title = _("Courses and badges")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("config.api_urls")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("learners.urls")),
+    path("", include("badges.verification.urls")),
     path("", include("badges.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
 ]

@@ -1,0 +1,1 @@
+"""REST API of badges: verification, per-award endpoints."""

@@ -1,0 +1,3 @@
+"""Public verification pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""REST API of courses: enrolments and completions for issuer staff with tokens."""

@@ -1,0 +1,3 @@
+"""REST API of courses: completions for issuer staff."""
+
+urlpatterns: list = []

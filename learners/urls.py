@@ -1,0 +1,3 @@
+"""Learner pages: claim, backpack, sharing."""
+
+urlpatterns: list = []

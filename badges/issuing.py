@@ -127,6 +127,27 @@ def bake(*, artwork: bytes, kind: str, signed_jws: str, credential: dict) -> tup
     return png.bake_png(image=baked, keyword=OB3_KEYWORD, text=credential_json), None
 
 
+class IssueContext:
+    """What a batch of awards shares, loaded once: each issuer's decrypted keys and each badge's artwork.
+
+    Lives only for one task run, so decrypted keys never outlive the batch that needed them.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[int, SigningKeys] = {}
+        self._artwork: dict[int, tuple[bytes, str]] = {}
+
+    def keys(self, issuer) -> SigningKeys:
+        if issuer.pk not in self._keys:
+            self._keys[issuer.pk] = keys_for(issuer)
+        return self._keys[issuer.pk]
+
+    def artwork(self, award: Award) -> tuple[bytes, str]:
+        if award.badge_class_id not in self._artwork:
+            self._artwork[award.badge_class_id] = artwork_of(award)
+        return self._artwork[award.badge_class_id]
+
+
 def artwork_of(award: Award) -> tuple[bytes, str]:
     try:
         with award.badge_class.image.open("rb") as handle:
@@ -136,10 +157,11 @@ def artwork_of(award: Award) -> tuple[bytes, str]:
     return data, ("png" if data.startswith(b"\x89PNG") else "svg")
 
 
-def produce(award: Award, keys: SigningKeys) -> Artifacts:
+def produce(award: Award, context: IssueContext) -> Artifacts:
+    keys = context.keys(award.issuer)
     hosted, signed_jws, credential, credential_jwt = sign(award, keys)
     verify_own_output(signed_jws=signed_jws, credential=credential, credential_jwt=credential_jwt, keys=keys)
-    artwork, kind = artwork_of(award)
+    artwork, kind = context.artwork(award)
     baked_png, baked_svg = bake(artwork=artwork, kind=kind, signed_jws=signed_jws, credential=credential)
     return Artifacts(hosted, signed_jws, credential, credential_jwt, baked_png, baked_svg)
 
@@ -167,7 +189,13 @@ def _mark_failed(award_id: int, reason: str) -> None:
     log.error("Award %s failed permanently: %s", award_id, reason)
 
 
-def award_issue(*, award_id: int) -> bool:
+def awards_issue(*, award_ids: list[int]) -> int:
+    """Issue a batch of awards sharing one context. Returns how many this call issued."""
+    context = IssueContext()
+    return sum(award_issue(award_id=award_id, context=context) for award_id in award_ids)
+
+
+def award_issue(*, award_id: int, context: IssueContext | None = None) -> bool:
     """Issue one pending award. Returns True if this call issued it, False if there was nothing to do."""
     try:
         award = (
@@ -178,7 +206,7 @@ def award_issue(*, award_id: int) -> bool:
         )
         if award is None or award.status != AwardStatus.PENDING:
             return False
-        artifacts = produce(award, keys_for(award.issuer))
+        artifacts = produce(award, context or IssueContext())
         stored = _store(award, artifacts)
         with transaction.atomic():
             updated = Award.objects.filter(pk=award_id, status=AwardStatus.PENDING).update(

@@ -116,7 +116,8 @@ class Award(models.Model):
     )
     recipient_salt = models.CharField(max_length=64, editable=False)
     recipient_hash = models.CharField(max_length=80, editable=False)
-    issued_on = models.DateTimeField(_("awarded on"))
+    issued_on = models.DateTimeField(_("awarded on"))  # the original award date, kept when renewed
+    valid_from = models.DateTimeField(_("valid from"))  # the award date, or the date of the last renewal
     expires_on = models.DateTimeField(_("expires on"), null=True, blank=True)
     evidence_url = models.URLField(_("evidence URL"), blank=True)
     narrative = models.TextField(_("narrative"), blank=True)
@@ -138,6 +139,7 @@ class Award(models.Model):
     baked_svg = models.FileField(upload_to="baked/%Y/%m/", blank=True, editable=False)
     issued_at = models.DateTimeField(null=True, blank=True, editable=False)
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -150,7 +152,7 @@ class Award(models.Model):
             models.UniqueConstraint(fields=["issuer", "status_list_index"], name="award_status_index_unique"),
             models.CheckConstraint(condition=Q(status__in=AwardStatus.values), name="award_status_valid"),
             models.CheckConstraint(
-                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("issued_on")),
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("valid_from")),
                 name="award_expires_after_issue",
             ),
             models.CheckConstraint(

@@ -6,13 +6,16 @@ issuing task, republishing the status list) with transaction.on_commit, so nothi
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from badges.openbadges.hashing import hash_email, new_salt, normalize_email
-from issuers.services import audit_record
+from issuers.models import Issuer
+from issuers.services import audit_record, audit_record_many
 
 from .models import Award, AwardStatus, BadgeClass
 from .status_lists import status_list_set
@@ -27,75 +30,97 @@ class AwardError(Exception):
     """A request about an award that cannot be honoured; the message is shown to the user."""
 
 
-def _queue_issue(award_id: int) -> None:
-    """Queue the issuing task. If the broker is down the award stays pending and the periodic sweep queues it."""
-    from .tasks import award_issue_task
-
-    try:
-        award_issue_task.apply_async(args=[award_id], retry=False)
-    except Exception:  # noqa: BLE001 — any broker failure; the completion is already committed
-        log.warning("Could not queue award %s; the pending-award sweep will retry", award_id, exc_info=True)
+ISSUE_BATCH_SIZE = 25  # awards per issuing task: keys and artwork are loaded once per batch
 
 
-def award_create(
-    *,
-    actor,
-    badge_class: BadgeClass,
-    learner,
-    issued_on: datetime | None = None,
-    enrolment=None,
-    evidence_url: str = "",
-    narrative: str = "",
-) -> Award:
-    """Create a pending award and queue its issuing. Idempotent per enrolment: returns the existing award.
+def _queue_issue(award_ids: list[int]) -> None:
+    """Queue issuing in batches. If the broker is down the awards stay pending and the periodic sweep queues them."""
+    from .tasks import award_issue_batch_task
 
-    Must run inside the caller's transaction when an enrolment is given (the enrolment row is locked there).
-    """
-    if enrolment is not None:
-        existing = Award.objects.filter(enrolment=enrolment).first()
-        if existing is not None:
-            return existing
-    issued_on = issued_on or timezone.now()
-    salt = new_salt()
-    expires_on = issued_on + timedelta(days=badge_class.validity_days) if badge_class.validity_days else None
-    for _attempt in range(20):
+    for start in range(0, len(award_ids), ISSUE_BATCH_SIZE):
+        batch = award_ids[start : start + ISSUE_BATCH_SIZE]
         try:
-            with transaction.atomic():
-                award = Award.objects.create(
-                    issuer_id=badge_class.issuer_id,
-                    badge_class=badge_class,
-                    learner=learner,
-                    enrolment=enrolment,
+            award_issue_batch_task.apply_async(args=[batch], retry=False)
+        except Exception:  # noqa: BLE001 — any broker failure; the completions are already committed
+            log.warning("Could not queue %d award(s); the pending-award sweep will retry", len(batch), exc_info=True)
+            return
+
+
+@dataclass(frozen=True)
+class AwardRequest:
+    """One completed enrolment to award: the badge class is the course's, the date the completion's."""
+
+    enrolment: Any
+    badge_class: BadgeClass
+    learner: Any
+    issued_on: datetime
+    evidence_url: str = ""
+    narrative: str = ""
+
+
+def _free_indexes(issuer_id: int, count: int) -> list[int]:
+    """Random unused status-list positions; the caller holds the issuer's row lock, so they stay unused."""
+    used = set(Award.objects.filter(issuer_id=issuer_id).values_list("status_list_index", flat=True))
+    if len(used) + count > STATUS_LIST_SIZE * 0.9:
+        raise AwardError("The institution's status list is nearly full; contact the platform operators.")
+    chosen: set[int] = set()
+    while len(chosen) < count:
+        index = secrets.randbelow(STATUS_LIST_SIZE)
+        if index not in used:
+            chosen.add(index)
+    return list(chosen)
+
+
+def awards_create(*, actor, requests: list[AwardRequest]) -> list[Award]:
+    """Create pending awards for completed enrolments and queue their issuing on commit.
+
+    Runs in the caller's transaction. Idempotent per enrolment: an enrolment that already has an award gets that
+    award back, and the database's one-award-per-enrolment constraint stands behind this check.
+    """
+    existing = {a.enrolment_id: a for a in Award.objects.filter(enrolment__in=[r.enrolment for r in requests])}
+    fresh = [r for r in requests if r.enrolment.pk not in existing]
+    created: list[Award] = []
+    by_issuer: dict[int, list[AwardRequest]] = {}
+    for request in fresh:
+        by_issuer.setdefault(request.badge_class.issuer_id, []).append(request)
+    for issuer_id, group in by_issuer.items():
+        issuer = Issuer.objects.select_for_update().get(pk=issuer_id)  # serialises index drawing per issuer
+        indexes = _free_indexes(issuer_id, len(group))
+        awards = []
+        for request, index in zip(group, indexes, strict=True):
+            salt = new_salt()
+            days = request.badge_class.validity_days
+            awards.append(
+                Award(
+                    issuer_id=issuer_id,
+                    badge_class=request.badge_class,
+                    learner=request.learner,
+                    enrolment=request.enrolment,
                     recipient_salt=salt,
-                    recipient_hash=hash_email(email=normalize_email(learner.email), salt=salt),
-                    issued_on=issued_on,
-                    expires_on=expires_on,
-                    evidence_url=evidence_url,
-                    narrative=narrative,
-                    status_list_index=secrets.randbelow(STATUS_LIST_SIZE),
-                    public=badge_class.issuer.awards_public_by_default,
+                    recipient_hash=hash_email(email=normalize_email(request.learner.email), salt=salt),
+                    issued_on=request.issued_on,
+                    valid_from=request.issued_on,
+                    expires_on=request.issued_on + timedelta(days=days) if days else None,
+                    evidence_url=request.evidence_url,
+                    narrative=request.narrative,
+                    status_list_index=index,
+                    public=issuer.awards_public_by_default,
                 )
-            break
-        except IntegrityError as exc:
-            if enrolment is not None and Award.objects.filter(enrolment=enrolment).exists():
-                # A concurrent completion of the same enrolment won; the constraint kept it to one award.
-                return Award.objects.get(enrolment=enrolment)
-            if "status" not in str(exc).lower():
-                raise
-            # The random status-list index was taken: draw again.
-    else:
-        raise AwardError("The institution's status list is too full to draw a free index; contact support.")
-    audit_record(
-        actor=actor,
-        action="award.create",
-        target=award,
-        issuer=badge_class.issuer,
-        badge_class=badge_class.public_id,
-        learner=learner.email,
-    )
-    award_id = award.id
-    transaction.on_commit(lambda: _queue_issue(award_id))
-    return award
+            )
+        awards = Award.objects.bulk_create(awards)
+        audit_record_many(
+            actor=actor,
+            action="award.create",
+            issuer=issuer,
+            targets=awards,
+            details=lambda a: {"badge_class": a.badge_class.public_id, "learner": a.learner.email},
+        )
+        created.extend(awards)
+    if created:
+        ids = [a.id for a in created]
+        transaction.on_commit(lambda: _queue_issue(ids))
+    by_enrolment = {**existing, **{a.enrolment_id: a for a in created}}
+    return [by_enrolment[r.enrolment.pk] for r in requests]
 
 
 @transaction.atomic
@@ -131,6 +156,29 @@ def _notify_revocation(award_id: int) -> None:
 
 
 @transaction.atomic
+def award_renew(*, actor, award: Award, evidence_url: str = "", narrative: str = "") -> Award:
+    """Re-issue an expiring or expired badge with new evidence: a new validity period from today, signed again,
+    keeping the original award date (OB 3.0 awardedDate). Revoked badges cannot be renewed."""
+    award = Award.objects.select_for_update().select_related("badge_class").get(pk=award.pk)
+    if award.status not in (AwardStatus.ISSUED, AwardStatus.FAILED):
+        raise AwardError("Only an issued badge can be renewed.")
+    if not award.badge_class.validity_days:
+        raise AwardError("This badge never expires, so there is nothing to renew.")
+    now = timezone.now()
+    award.valid_from = now
+    award.expires_on = now + timedelta(days=award.badge_class.validity_days)
+    award.evidence_url = evidence_url or award.evidence_url
+    award.narrative = narrative or award.narrative
+    award.status, award.failure_reason = AwardStatus.PENDING, ""
+    award.notified_at = award.expiry_reminded_at = None
+    award.save()
+    audit_record(actor=actor, action="award.renew", target=award, issuer=award.issuer, expires=str(award.expires_on))
+    award_id = award.id
+    transaction.on_commit(lambda: _queue_issue([award_id]))
+    return award
+
+
+@transaction.atomic
 def award_retry(*, actor, award: Award) -> Award:
     """Put a failed award back to pending and queue it again."""
     award = Award.objects.select_for_update().get(pk=award.pk)
@@ -141,5 +189,29 @@ def award_retry(*, actor, award: Award) -> Award:
     award.save(update_fields=["status", "failure_reason", "updated_at"])
     audit_record(actor=actor, action="award.retry", target=award, issuer=award.issuer)
     award_id = award.id
-    transaction.on_commit(lambda: _queue_issue(award_id))
+    transaction.on_commit(lambda: _queue_issue([award_id]))
+    return award
+
+
+@transaction.atomic
+def award_set_visibility(*, actor, award: Award, public: bool) -> Award:
+    """Make an award's page public or private. Only its holder decides; only an issued award can change.
+
+    Private means the page and downloads answer "not found" to everyone but the holder; the hosted OB 2.0
+    assertion stays public because it carries only a salted hash of the address and verifiers need it.
+    """
+    from django.utils.translation import gettext as _  # the messages reach the learner's page
+
+    award = Award.objects.select_for_update().select_related("learner", "issuer").get(pk=award.pk)
+    if actor is None or not actor.is_authenticated or award.learner.user_id != actor.pk:
+        raise AwardError(_("Only the badge's holder can change who sees it."))
+    if award.status != AwardStatus.ISSUED:
+        raise AwardError(_("Only an issued badge can be made public or private."))
+    if award.public == public:
+        return award
+    award.public = public
+    award.save(update_fields=["public", "updated_at"])
+    audit_record(
+        actor=actor, action="award.publish" if public else "award.unpublish", target=award, issuer=award.issuer
+    )
     return award

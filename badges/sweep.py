@@ -29,8 +29,8 @@ def award_sweep(*, grace_seconds: int | None = None) -> tuple[int, int]:
             "id", flat=True
         )
     )
-    for award_id in pending:
-        _queue_issue(award_id)
+    if pending:
+        _queue_issue(pending)
     for award_id in unnotified:
         queue_notify(award_id)
     if pending or unnotified:

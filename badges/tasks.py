@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from .issuing import TransientIssueError, award_issue
-from .notifications import award_notify
+from .issuing import TransientIssueError, award_issue, awards_issue
+from .notifications import award_notify, awards_remind_expiring
 from .sweep import award_sweep
 
 RETRY = {"retry_backoff": 5, "retry_backoff_max": 300, "retry_jitter": True, "max_retries": 8}
@@ -13,6 +13,13 @@ RETRY = {"retry_backoff": 5, "retry_backoff_max": 300, "retry_jitter": True, "ma
 def award_issue_task(award_id: int) -> None:
     """Compose, sign, self-verify, bake, store and mark issued. A repeat delivery changes nothing."""
     award_issue(award_id=award_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(TransientIssueError,), time_limit=600, soft_time_limit=540, **RETRY)
+def award_issue_batch_task(award_ids: list[int]) -> None:
+    """Issue a batch of awards (keys and artwork loaded once). Each award is issued at most once, so a retry or a
+    repeat delivery of the batch only picks up the awards still pending."""
+    awards_issue(award_ids=award_ids)
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), time_limit=60, soft_time_limit=50, **RETRY)
@@ -26,3 +33,9 @@ def award_sweep_task() -> None:
     """Queue awards still pending (or issued but not e-mailed) after the grace period: nothing is lost when the
     broker was down at completion time."""
     award_sweep()
+
+
+@shared_task(acks_late=True, time_limit=600)
+def awards_remind_expiring_task() -> None:
+    """Daily: tell learners whose badge expires within 30 days, once."""
+    awards_remind_expiring(within_days=30)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from issuers.models import Issuer
 from issuers.negotiation import json_response, wants_html
 
-from . import documents
+from . import documents, sharing
 from .downloads import DOWNLOADS, render_download
 from .identifiers import assertion_url, claim_token_valid
 from .models import Award, AwardStatus, BadgeClass
@@ -26,7 +26,11 @@ def issuer_profile(request, public_id: str):
     issuer = get_object_or_404(Issuer, public_id=public_id)
     if wants_html(request):
         badge_classes = issuer.badge_classes.order_by("name")
-        return render(request, "public/issuer.html", {"issuer": issuer, "badge_classes": badge_classes})
+        return render(
+            request,
+            "public/issuer.html",
+            {"issuer": issuer, "badge_classes": badge_classes, "site": settings.PUBLIC_BASE_URL},
+        )
     return json_response(documents.ob2_issuer_profile(issuer), request=request)
 
 
@@ -55,7 +59,12 @@ def badge_class(request, public_id: str):
         return render(
             request,
             "public/badge_class.html",
-            {"badge": badge, "issuer": badge.issuer, "alignments": badge.alignments.all()},
+            {
+                "badge": badge,
+                "issuer": badge.issuer,
+                "alignments": badge.alignments.all(),
+                "site": settings.PUBLIC_BASE_URL,
+            },
         )
     return json_response(documents.ob2_badge_class(badge), request=request)
 
@@ -113,7 +122,14 @@ def assertion(request, public_id: str):
         return render(
             request,
             "public/award.html",
-            {"award": award, "badge": award.badge_class, "issuer": award.issuer, "site": settings.PUBLIC_BASE_URL},
+            {
+                "award": award,
+                "badge": award.badge_class,
+                "issuer": award.issuer,
+                "site": settings.PUBLIC_BASE_URL,
+                **sharing.award_page_context(award),
+                **sharing.viewer_context(request, award),
+            },
         )
     if award.status == AwardStatus.REVOKED:
         return _revoked_json(award)

@@ -174,7 +174,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A task is redelivered if its worker dies before acknowledging it; this must exceed the longest task.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "socket_connect_timeout": 3,  # a down broker must not stall a completion; the sweep re-queues later
+        "socket_timeout": 10,
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
@@ -237,4 +241,30 @@ if PRODUCTION:
 
 CELERY_BEAT_SCHEDULE = {
     "award-sweep": {"task": "badges.tasks.award_sweep_task", "schedule": env.int("AWARD_SWEEP_SECONDS", default=60)},
+    "expiry-reminders": {"task": "badges.tasks.awards_remind_expiring_task", "schedule": 24 * 3600},
 }
+
+# --- Learner accounts (django-allauth)
+# Learners sign up and in with an e-mail address: a password, or a one-time code e-mailed to them (passwordless).
+# Verification is mandatory, because a verified address is what brings its badges into the backpack
+# (learners/signals.py). Staff keep the admin's own sign-in (admin:login); everyone else gets allauth's.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "backpack"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "backpack"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 7
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_MAX_EMAIL_ADDRESSES = 10
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Laurel] "
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = None  # ask ("Remember me")

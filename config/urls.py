@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/", include("django.contrib.auth.urls")),
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("learners.urls")),
     path("", include("badges.verification.urls")),
     path("", include("badges.urls")),

@@ -1,7 +1,10 @@
 """Admin for courses, enrolments and CSV imports. Completions go through courses.services, never around it."""
 
+import csv
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,9 +15,10 @@ from issuers.permissions import Capability
 from issuers.selectors import issuers_for_user, user_can
 
 from .forms import CompletionImportForm, EnrolmentAddForm
-from .imports import ImportNotApplicable, completion_import_apply, completion_import_preview
+from .imports import ImportNotApplicable, completion_import_confirm, completion_import_preview, parse_completions_csv
 from .models import CompletionImport, Course, Enrolment, EnrolmentStatus, ImportStatus
-from .services import enrolment_complete, enrolment_enrol
+from .selectors import import_failures, import_progress
+from .services import Completion, enrolment_enrol, enrolments_complete
 
 
 @admin.register(Course)
@@ -86,16 +90,21 @@ class EnrolmentAdmin(IssuerScopedAdmin):
     @admin.action(description=_("Mark selected enrolments completed (awards their badge)"))
     def mark_completed(self, request, queryset):
         self.require(request, Capability.AWARD, queryset)
-        done = 0
-        for enrolment in queryset.exclude(status=EnrolmentStatus.WITHDRAWN):
-            try:
-                enrolment_complete(actor=request.user, enrolment=enrolment)
-                done += 1
-            except ValidationError as exc:
-                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+        withdrawn = queryset.filter(status=EnrolmentStatus.WITHDRAWN).count()
+        completions = [Completion(e) for e in queryset.exclude(status=EnrolmentStatus.WITHDRAWN)]
+        try:
+            enrolments_complete(actor=request.user, completions=completions)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return
         self.message_user(
-            request, _("%(count)d enrolment(s) completed; their badges are being issued.") % {"count": done}
+            request,
+            _("%(count)d enrolment(s) completed; their badges are being issued.") % {"count": len(completions)},
         )
+        if withdrawn:
+            self.message_user(
+                request, _("%(count)d withdrawn enrolment(s) were skipped.") % {"count": withdrawn}, messages.WARNING
+            )
 
     # -- CSV import ------------------------------------------------------------------------------------------
     def get_urls(self):
@@ -127,24 +136,25 @@ class EnrolmentAdmin(IssuerScopedAdmin):
         return TemplateResponse(request, "admin/courses/import_upload.html", {**context, "form": form})
 
     def import_confirm_view(self, request, public_id):
-        from .imports import parse_completions_csv
-
         allowed = issuers_for_user(user=request.user, capability=Capability.AWARD)
         record = get_object_or_404(CompletionImport, public_id=public_id, issuer__in=allowed)
         if request.method == "POST":
             try:
-                completion_import_apply(actor=request.user, completion_import=record)
+                applied_now = completion_import_confirm(actor=request.user, completion_import=record)
             except ImportNotApplicable as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return redirect("admin:courses_enrolment_import_confirm", public_id=public_id)
             record.refresh_from_db()
-            self.message_user(
-                request,
-                _("Imported: %(enrolled)d enrolment(s), %(completed)d completion(s).")
-                % {"enrolled": record.enrolled_count, "completed": record.completed_count},
-                messages.SUCCESS,
-            )
-            return redirect(reverse("admin:courses_completionimport_changelist"))
+            if applied_now:
+                self.message_user(
+                    request,
+                    _("Imported: %(enrolled)d enrolment(s), %(completed)d completion(s).")
+                    % {"enrolled": record.enrolled_count, "completed": record.completed_count},
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(request, _("The import is running; this page follows its progress."))
+            return redirect("admin:courses_completionimport_progress", public_id=public_id)
         parsed = parse_completions_csv(issuer=record.issuer, content=bytes(record.content))
         context = {
             **self.admin_site.each_context(request),
@@ -160,15 +170,7 @@ class EnrolmentAdmin(IssuerScopedAdmin):
 @admin.register(CompletionImport)
 class CompletionImportAdmin(IssuerScopedAdmin):
     edit_capability = None
-    list_display = (
-        "filename",
-        "issuer",
-        "status",
-        "row_count",
-        "error_count",
-        "completed_count",
-        "created_at",
-    )
+    list_display = ("filename", "issuer", "status", "row_count", "error_count", "completed_count", "created_at")
     list_filter = ("status",)
     fields = (
         "filename",
@@ -183,3 +185,50 @@ class CompletionImportAdmin(IssuerScopedAdmin):
         "applied_at",
     )
     readonly_fields = fields
+
+    def get_urls(self):
+        return [
+            path(
+                "<str:public_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="courses_completionimport_progress",
+            ),
+            path(
+                "<str:public_id>/progress.json",
+                self.admin_site.admin_view(self.progress_json),
+                name="courses_completionimport_progress_json",
+            ),
+            path(
+                "<str:public_id>/failures.csv",
+                self.admin_site.admin_view(self.failures_csv),
+                name="courses_completionimport_failures",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _record(self, request, public_id) -> CompletionImport:
+        return get_object_or_404(self.get_queryset(request), public_id=public_id)
+
+    def progress_view(self, request, public_id):
+        record = self._record(request, public_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import progress"),
+            "record": record,
+            "progress": import_progress(completion_import=record),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/courses/import_progress.html", context)
+
+    def progress_json(self, request, public_id):
+        record = self._record(request, public_id)
+        return JsonResponse(import_progress(completion_import=record).as_dict())
+
+    def failures_csv(self, request, public_id):
+        record = self._record(request, public_id)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{record.public_id}-failures.csv"'
+        writer = csv.DictWriter(response, fieldnames=["email", "name", "badge", "reason"])
+        writer.writeheader()
+        writer.writerows(import_failures(completion_import=record))
+        return response

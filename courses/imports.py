@@ -20,7 +20,7 @@ from issuers.models import Issuer
 from issuers.services import audit_record
 
 from .models import CompletionImport, Course, ImportStatus
-from .services import enrolment_complete, enrolment_enrol
+from .services import Completion, enrolments_complete, enrolments_enrol
 
 REQUIRED_COLUMNS = ("email", "name", "course")
 OPTIONAL_COLUMNS = ("completed", "evidence_url", "narrative")
@@ -206,8 +206,15 @@ class ImportNotApplicable(Exception):
     """The import cannot be applied (already applied, or its file has errors); the message says why."""
 
 
+INLINE_APPLY_MAX_ROWS = 1000  # larger files are applied by a worker task, with a progress page meanwhile
+
+
 def completion_import_apply(*, actor, completion_import: CompletionImport) -> CompletionImport:
-    """Apply a checked import: all rows or none. The file is checked again, as courses may have changed."""
+    """Apply a checked import: all rows or none. The file is checked again, as courses may have changed.
+
+    Rows go through the batch enrolment and completion services (the one completion path), 1,000 at a time
+    inside one transaction; the created awards are queued for issuing when it commits.
+    """
     with transaction.atomic():
         record = CompletionImport.objects.select_for_update().get(pk=completion_import.pk)
         if record.status == ImportStatus.APPLIED:
@@ -217,29 +224,56 @@ def completion_import_apply(*, actor, completion_import: CompletionImport) -> Co
             raise ImportNotApplicable(
                 f"The file now has {len(parsed.errors)} error(s); nothing was imported. Upload it again to see them."
             )
-        enrolled = completed = 0
-        for row in parsed.rows:
-            enrolment = enrolment_enrol(actor=actor, course=row.course, email=row.email, name=row.name)
-            enrolled += 1
-            if row.completed_at is not None:
-                enrolment_complete(
-                    actor=actor,
-                    enrolment=enrolment,
-                    completed_at=row.completed_at,
-                    evidence_url=row.evidence_url,
-                    evidence_narrative=row.narrative,
-                )
-                completed += 1
+        award_ids: list[int] = []
+        completed = 0
+        for start in range(0, len(parsed.rows), 1000):
+            chunk = parsed.rows[start : start + 1000]
+            enrolments = enrolments_enrol(actor=actor, course_people=[(r.course, r.email, r.name) for r in chunk])
+            completions = [
+                Completion(enrolment, row.completed_at, row.evidence_url, row.narrative)
+                for row, enrolment in zip(chunk, enrolments, strict=True)
+                if row.completed_at is not None
+            ]
+            if completions:
+                awards = enrolments_complete(actor=actor, completions=completions)
+                award_ids.extend(a.id for a in awards)
+                completed += len(completions)
         record.status = ImportStatus.APPLIED
         record.applied_at = timezone.now()
-        record.enrolled_count, record.completed_count = enrolled, completed
-        record.save(update_fields=["status", "applied_at", "enrolled_count", "completed_count"])
+        record.enrolled_count, record.completed_count = len(parsed.rows), completed
+        record.award_ids = award_ids
+        record.save(update_fields=["status", "applied_at", "enrolled_count", "completed_count", "award_ids"])
         audit_record(
             actor=actor,
             action="import.apply",
             target=record,
             issuer=record.issuer,
-            enrolled=enrolled,
+            enrolled=len(parsed.rows),
             completed=completed,
         )
     return record
+
+
+def completion_import_confirm(*, actor, completion_import: CompletionImport) -> bool:
+    """Apply now (small files) or hand the import to a worker (large ones). Returns True if applied now.
+
+    If the broker cannot take the task, the import is applied here rather than lost.
+    """
+    if completion_import.row_count <= INLINE_APPLY_MAX_ROWS:
+        completion_import_apply(actor=actor, completion_import=completion_import)
+        return True
+    from .tasks import completion_import_apply_task
+
+    updated = CompletionImport.objects.filter(pk=completion_import.pk, status=ImportStatus.PREVIEWED).update(
+        status=ImportStatus.APPLYING
+    )
+    if not updated:
+        raise ImportNotApplicable("This import was already confirmed.")
+    try:
+        completion_import_apply_task.apply_async(
+            args=[completion_import.pk, getattr(actor, "pk", None)], retry=False
+        )
+    except Exception:  # noqa: BLE001 — broker down: do the work here instead
+        completion_import_apply(actor=actor, completion_import=completion_import)
+        return True
+    return False

@@ -79,6 +79,7 @@ class Enrolment(models.Model):
 class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("Checked, waiting for confirmation")
     REJECTED = "rejected", _("Has errors")
+    APPLYING = "applying", _("Importing")
     APPLIED = "applied", _("Imported")
 
 
@@ -95,6 +96,8 @@ class CompletionImport(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     enrolled_count = models.PositiveIntegerField(default=0)
     completed_count = models.PositiveIntegerField(default=0)
+    # The awards this import created, for its progress bar and its failure report.
+    award_ids = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,5 +1,6 @@
 """Writes about courses: enrolling learners and completing enrolments — the one path every completion takes."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -7,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from badges.models import Award
-from badges.services import award_create
-from issuers.services import audit_record
-from learners.services import learner_get_or_create
+from badges.openbadges.hashing import normalize_email
+from badges.services import AwardRequest, awards_create
+from issuers.services import audit_record, audit_record_many
+from learners.services import learner_get_or_create, learners_get_or_create
 
 from .models import Course, Enrolment, EnrolmentStatus
 
@@ -24,7 +26,67 @@ def enrolment_enrol(*, actor, course: Course, email: str, name: str) -> Enrolmen
     return enrolment
 
 
+@dataclass(frozen=True)
+class Completion:
+    enrolment: Enrolment
+    completed_at: datetime | None = None
+    evidence_url: str = ""
+    evidence_narrative: str = ""
+
+
 @transaction.atomic
+def enrolments_complete(*, actor, completions: list[Completion]) -> list[Award]:
+    """Mark enrolments completed and create their pending awards, queued for issuing on commit.
+
+    The one path every completion takes — the admin action, the CSV import, the API — one or ten thousand at a
+    time. Completing an enrolment twice returns its first award. A withdrawn enrolment is refused.
+    """
+    ids = [c.enrolment.pk for c in completions]
+    locked = {
+        e.pk: e
+        for e in Enrolment.objects.select_for_update()
+        .select_related("course__badge_class__issuer", "learner")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    withdrawn = [e for e in locked.values() if e.status == EnrolmentStatus.WITHDRAWN]
+    if withdrawn:
+        names = ", ".join(f"{e.learner.email} ({e.course.code})" for e in withdrawn[:5])
+        raise ValidationError(f"Withdrawn enrolments cannot be completed; re-enrol first: {names}.")
+    now = timezone.now()
+    newly_completed = []
+    for completion in completions:
+        enrolment = locked[completion.enrolment.pk]
+        if enrolment.status != EnrolmentStatus.COMPLETED:
+            enrolment.status = EnrolmentStatus.COMPLETED
+            enrolment.completed_at = completion.completed_at or now
+            enrolment.evidence_url = completion.evidence_url or enrolment.evidence_url
+            enrolment.evidence_narrative = completion.evidence_narrative or enrolment.evidence_narrative
+            newly_completed.append(enrolment)
+    Enrolment.objects.bulk_update(
+        newly_completed, ["status", "completed_at", "evidence_url", "evidence_narrative"], batch_size=1000
+    )
+    by_issuer: dict[int, list[Enrolment]] = {}
+    for enrolment in newly_completed:
+        by_issuer.setdefault(enrolment.course.issuer_id, []).append(enrolment)
+    for group in by_issuer.values():
+        audit_record_many(actor=actor, action="enrolment.complete", issuer=group[0].course.issuer, targets=group)
+    return awards_create(
+        actor=actor,
+        requests=[
+            AwardRequest(
+                enrolment=e,
+                badge_class=e.course.badge_class,
+                learner=e.learner,
+                issued_on=e.completed_at,
+                evidence_url=e.evidence_url,
+                narrative=e.evidence_narrative,
+            )
+            for e in (locked[c.enrolment.pk] for c in completions)
+        ],
+    )
+
+
 def enrolment_complete(
     *,
     actor,
@@ -33,33 +95,39 @@ def enrolment_complete(
     evidence_url: str = "",
     evidence_narrative: str = "",
 ) -> Award:
-    """Mark the enrolment completed and create its (pending) award, queued for issuing on commit.
+    """Complete one enrolment (see enrolments_complete)."""
+    completion = Completion(enrolment, completed_at, evidence_url, evidence_narrative)
+    return enrolments_complete(actor=actor, completions=[completion])[0]
 
-    The admin action, the CSV import and the API all call this. Completing twice returns the first award.
-    """
-    enrolment = (
-        Enrolment.objects.select_for_update()
-        .select_related("course__badge_class__issuer", "learner")
-        .get(pk=enrolment.pk)
-    )
-    if enrolment.status == EnrolmentStatus.WITHDRAWN:
-        raise ValidationError(f"{enrolment.learner.email} withdrew from {enrolment.course.code}; re-enrol first.")
-    if enrolment.status != EnrolmentStatus.COMPLETED:
-        enrolment.status = EnrolmentStatus.COMPLETED
-        enrolment.completed_at = completed_at or timezone.now()
-        enrolment.evidence_url = evidence_url or enrolment.evidence_url
-        enrolment.evidence_narrative = evidence_narrative or enrolment.evidence_narrative
-        enrolment.save(update_fields=["status", "completed_at", "evidence_url", "evidence_narrative"])
-        audit_record(actor=actor, action="enrolment.complete", target=enrolment, issuer=enrolment.course.issuer)
-    return award_create(
-        actor=actor,
-        badge_class=enrolment.course.badge_class,
-        learner=enrolment.learner,
-        issued_on=enrolment.completed_at,
-        enrolment=enrolment,
-        evidence_url=enrolment.evidence_url,
-        narrative=enrolment.evidence_narrative,
-    )
+
+@transaction.atomic
+def enrolments_enrol(*, actor, course_people: list[tuple[Course, str, str]]) -> list[Enrolment]:
+    """Batch enrol (course, e-mail, name) rows: learners and enrolments are created in bulk, existing ones reused."""
+    people = {normalize_email(email): name for _course, email, name in course_people}
+    learners = learners_get_or_create(people=people)
+    wanted = {(course.pk, learners[normalize_email(email)].pk): course for course, email, _name in course_people}
+    existing = {
+        (e.course_id, e.learner_id): e
+        for e in Enrolment.objects.filter(
+            course_id__in={c for c, _l in wanted}, learner_id__in={lid for _c, lid in wanted}
+        )
+    }
+    fresh = [Enrolment(course_id=c, learner_id=lid) for (c, lid) in wanted if (c, lid) not in existing]
+    Enrolment.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
+    existing = {
+        (e.course_id, e.learner_id): e
+        for e in Enrolment.objects.filter(
+            course_id__in={c for c, _l in wanted}, learner_id__in={lid for _c, lid in wanted}
+        ).select_related("course__issuer", "learner")
+    }
+    created_keys = {(e.course_id, e.learner_id) for e in fresh}
+    by_issuer: dict[int, list[Enrolment]] = {}
+    for key in created_keys:
+        enrolment = existing[key]
+        by_issuer.setdefault(enrolment.course.issuer_id, []).append(enrolment)
+    for group in by_issuer.values():
+        audit_record_many(actor=actor, action="enrolment.create", issuer=group[0].course.issuer, targets=group)
+    return [existing[(course.pk, learners[normalize_email(email)].pk)] for course, email, _name in course_people]
 
 
 @transaction.atomic

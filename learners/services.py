@@ -1,19 +1,95 @@
-"""Writes about learners."""
+"""Writes about learners: recipient addresses, and linking them to the account that has verified them.
 
+A learner row is an address badges were awarded to. It belongs to an account only once that account has proved it
+holds the address (allauth's e-mail verification); from then on the address's badges are in that account's backpack.
+"""
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 
 from badges.openbadges.hashing import normalize_email
+from issuers.services import audit_record
 
 from .models import Learner
 
 
+def _verified_owner_id(email: str) -> int | None:
+    """The account that has verified this address, if any (allauth keeps one verified owner per address)."""
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(email__iexact=email, verified=True).values_list("user_id", flat=True).first()
+
+
 def learner_get_or_create(*, email: str, name: str) -> Learner:
-    """The learner for this address (normalised), created if new. A blank name never overwrites a known one."""
+    """The learner for this address (normalised), created if new. A blank name never overwrites a known one.
+
+    A new address that an account has already verified goes straight to that account's backpack.
+    """
     email = normalize_email(email)
     validate_email(email)
     name = name.strip()
     if not name:
         raise ValidationError("A learner needs a name.")
-    learner, created = Learner.objects.get_or_create(email=email, defaults={"name": name[:200]})
+    learner, created = Learner.objects.get_or_create(
+        email=email, defaults={"name": name[:200], "user_id": _verified_owner_id(email)}
+    )
     return learner
+
+
+@transaction.atomic
+def learner_claim_address(*, user: AbstractBaseUser, email: str) -> int:
+    """Link the learner at this verified address to the user. Call only once the user has verified the address.
+
+    Returns how many learner rows changed hands (0 or 1). Idempotent.
+    """
+    email = normalize_email(email)
+    learners = list(Learner.objects.select_for_update().filter(email=email).exclude(user_id=user.pk))
+    for learner in learners:
+        previous = learner.user_id
+        learner.user_id = user.pk
+        learner.save(update_fields=["user"])
+        audit_record(actor=user, action="learner.claim", target=learner, email=email, previous_user=previous)
+    return len(learners)
+
+
+@transaction.atomic
+def learner_release_address(*, user: AbstractBaseUser, email: str) -> int:
+    """Unlink the learner at this address from the user, who has removed it from their account. Idempotent."""
+    email = normalize_email(email)
+    learners = list(Learner.objects.select_for_update().filter(email=email, user_id=user.pk))
+    for learner in learners:
+        learner.user_id = None
+        learner.save(update_fields=["user"])
+        audit_record(actor=user, action="learner.release", target=learner, email=email)
+    return len(learners)
+
+
+def learner_claim_verified_addresses(*, user: AbstractBaseUser) -> int:
+    """Claim every address the user has verified (after sign-up, or a sign-in that verified one)."""
+    from allauth.account.models import EmailAddress
+
+    emails = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    return sum(learner_claim_address(user=user, email=email) for email in emails)
+
+
+def learners_get_or_create(*, people: dict[str, str]) -> dict[str, Learner]:
+    """Batch form of learner_get_or_create for bulk completions: {normalised e-mail: name} in, learners out.
+
+    Two queries and one INSERT whatever the size; addresses an account has verified join that account's backpack.
+    """
+    from allauth.account.models import EmailAddress
+
+    found = {learner.email: learner for learner in Learner.objects.filter(email__in=list(people))}
+    missing = [email for email in people if email not in found]
+    if missing:
+        owners = dict(
+            EmailAddress.objects.filter(email__in=missing, verified=True).values_list("email", "user_id")
+        )
+        Learner.objects.bulk_create(
+            [Learner(email=e, name=people[e].strip()[:200], user_id=owners.get(e)) for e in missing],
+            ignore_conflicts=True,  # a concurrent import may have added the same address
+        )
+        found.update({learner.email: learner for learner in Learner.objects.filter(email__in=missing)})
+    return found

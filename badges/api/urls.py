@@ -1,3 +1,10 @@
-"""REST API of badges: verification (filled in by the verification work)."""
+"""REST API of badges: verification of any badge, and of each badge issued here."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("verify", views.VerifyView.as_view(), name="api-verify"),
+    path("awards/<str:public_id>/verify", views.AwardVerifyView.as_view(), name="api-award-verify"),
+]

@@ -1,3 +1,9 @@
 """Public verification pages."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("verify", views.verify_page, name="verify"),
+]

@@ -111,16 +111,13 @@ def test_confirmed_import_is_all_or_nothing(courses, monkeypatch):
     record, _ = completion_import_preview(actor=None, issuer=courses.issuer, filename="f.csv", content=content)
     import courses.imports as imports
 
-    real = imports.enrolment_complete
-    calls = []
+    real = imports.enrolments_complete
 
-    def fail_on_second(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 2:
-            raise RuntimeError("database went away")
-        return real(**kwargs)
+    def fail_after_writing(**kwargs):
+        real(**kwargs)  # the enrolments are completed and the awards created ...
+        raise RuntimeError("database went away")  # ... then the import fails before it commits
 
-    monkeypatch.setattr(imports, "enrolment_complete", fail_on_second)
+    monkeypatch.setattr(imports, "enrolments_complete", fail_after_writing)
     with pytest.raises(RuntimeError):
         completion_import_apply(actor=None, completion_import=record)
     assert counts() == (0, 0, 0)

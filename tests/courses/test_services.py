@@ -25,7 +25,7 @@ def test_completion_creates_one_pending_award_and_queues_it(django_capture_on_co
     assert award.issued_on == enrolment.completed_at
     assert award.recipient_hash.startswith("sha256$") and enrolment.learner.email not in award.recipient_hash
     assert award.evidence_url == "https://example.org/work"
-    assert queued == [award.id]
+    assert queued == [[award.id]]
     assert AuditEvent.objects.filter(action="award.create", target_id=award.public_id).count() == 1
 
 
@@ -39,7 +39,7 @@ def test_second_completion_returns_the_first_award(django_capture_on_commit_call
         second = enrolment_complete(actor=None, enrolment=enrolment)
     assert first.pk == second.pk
     assert Award.objects.filter(enrolment=enrolment).count() == 1
-    assert queued == [first.id]
+    assert queued == [[first.id]]
 
 
 def test_database_refuses_a_second_award_for_an_enrolment():

@@ -1,0 +1,117 @@
+"""Input and output serializers of the verification API. They validate and shape; they do not verify or save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from badges.openbadges.detect import MAX_TEXT_CHARS
+
+
+class VerifyRequestSerializer(serializers.Serializer):
+    """Exactly one of ``url``, ``credential`` (JSON object, or JSON/JWT/JWS text) or ``file``; ``email`` optional."""
+
+    url = serializers.CharField(required=False, allow_blank=True, max_length=2048, help_text="A badge URL (http/https).")
+    credential = serializers.JSONField(
+        required=False,
+        help_text="An OB 2.0 Assertion or OB 3.0 credential as a JSON object, or as text: JSON, a VC-JWT or a JWS.",
+    )
+    file = serializers.FileField(
+        required=False, help_text="A baked PNG or SVG badge image, or a JSON/JWT file (multipart/form-data)."
+    )
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        help_text="Optional: check the badge was issued to this address (compared with the salted hash; not stored).",
+    )
+
+    def validate_credential(self, value: Any) -> str:
+        import json
+
+        if isinstance(value, str):
+            text = value
+        elif isinstance(value, dict):
+            text = json.dumps(value)
+        else:
+            raise serializers.ValidationError("Give a JSON object, or a JSON/JWT/JWS string.")
+        if len(text) > MAX_TEXT_CHARS:
+            raise serializers.ValidationError(f"The credential is longer than {MAX_TEXT_CHARS:,} characters.")
+        return text
+
+    def validate_file(self, value: Any) -> Any:
+        if value is not None and value.size > settings.VERIFY_UPLOAD_MAX_BYTES:
+            raise serializers.ValidationError(
+                f"The file is larger than the {settings.VERIFY_UPLOAD_MAX_BYTES:,}-byte limit."
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [name for name in ("url", "credential", "file") if attrs.get(name)]
+        if len(given) != 1:
+            raise serializers.ValidationError("Give exactly one of: url, credential, file.")
+        return attrs
+
+
+class AwardVerifyRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        required=False, allow_blank=True, max_length=254, help_text="Optional recipient e-mail to check (not stored)."
+    )
+
+
+class CheckSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="format, issuer, issuer_key, origin, signature, hosted, status, "
+                                           "valid_from, expiration, badge_class or recipient.")
+    ok = serializers.BooleanField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    message = serializers.CharField(help_text="The result in plain English.")
+
+
+class IssuerSerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True, required=False)
+    name = serializers.CharField(allow_null=True, required=False)
+    url = serializers.CharField(allow_null=True, required=False)
+    known_by = serializers.ChoiceField(choices=["did", "hosted_profile"], required=False)
+    did_document = serializers.CharField(allow_null=True, required=False)
+
+
+class CriteriaSerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True)
+    narrative = serializers.CharField(allow_null=True)
+
+
+class BadgeSerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True, required=False)
+    name = serializers.CharField(allow_null=True, required=False)
+    description = serializers.CharField(allow_null=True, required=False)
+    criteria = CriteriaSerializer(required=False)
+
+
+VERDICTS = ["valid", "invalid", "valid_with_warnings"]
+
+
+class BadgeResultSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=VERDICTS)
+    generation = serializers.ChoiceField(choices=["ob2", "ob3"])
+    form = serializers.ChoiceField(choices=["hosted", "signed", "data_integrity", "jwt", "unknown"])
+    source = serializers.CharField(help_text="url, text, file, png or svg.")
+    id = serializers.CharField(allow_null=True)
+    issuer = IssuerSerializer()
+    badge = BadgeSerializer()
+    issued_on = serializers.CharField(allow_null=True)
+    expires = serializers.CharField(allow_null=True)
+    checks = CheckSerializer(many=True)
+
+
+class VerifyResponseSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=VERDICTS, help_text="The worst verdict of the badges found.")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Why it is not valid, if it is not.")
+    warnings = serializers.ListField(child=serializers.CharField())
+    results = BadgeResultSerializer(many=True, help_text="One per badge found (a baked PNG may carry OB 2.0 and 3.0).")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="A short code: empty, invalid_json, not_a_badge, nothing_baked, ...")
+    detail = serializers.JSONField(help_text="What was wrong, in plain English (or per field).")

@@ -1,0 +1,46 @@
+"""Reads about courses: the progress and failures of a CSV import."""
+
+from dataclasses import dataclass
+
+
+from badges.selectors import award_status_counts, awards_failed
+
+from .models import CompletionImport
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    status: str
+    rows: int
+    completions: int
+    issued: int
+    pending: int
+    failed: int
+    revoked: int
+
+    @property
+    def percent(self) -> int:
+        done = self.issued + self.failed + self.revoked
+        return 100 if not self.completions else round(100 * done / self.completions)
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "percent": self.percent}
+
+
+def import_progress(*, completion_import: CompletionImport) -> ImportProgress:
+    counts = award_status_counts(award_ids=completion_import.award_ids)
+    return ImportProgress(
+        status=completion_import.status,
+        rows=completion_import.row_count,
+        completions=completion_import.completed_count,
+        issued=counts.get("issued", 0),
+        pending=counts.get("pending", 0),
+        failed=counts.get("failed", 0),
+        revoked=counts.get("revoked", 0),
+    )
+
+
+def import_failures(*, completion_import: CompletionImport) -> list[dict]:
+    return awards_failed(award_ids=completion_import.award_ids)
+
+

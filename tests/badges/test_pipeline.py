@@ -1,0 +1,122 @@
+"""The issuing pipeline without a worker: exactly-once issuing and e-mail, batches, sweep, revocation, renewal,
+expiry reminders, and a failed award that the institution can retry."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from badges.issuing import award_issue, awards_issue
+from badges.models import Award, AwardStatus
+from badges.notifications import award_notify, awards_remind_expiring
+from badges.openbadges.ob3.status_list import decode_list, get_bit
+from badges.services import AwardError, award_renew, award_retry, award_revoke
+from badges.status_lists import status_list_credential
+from badges.sweep import award_sweep
+from badges.verification.award import verify_award
+from courses.services import Completion, enrolment_complete, enrolments_complete
+from issuers.models import AuditEvent
+from tests.factories import CourseFactory, EnrolmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    calls: list[list[int]] = []
+    monkeypatch.setattr("badges.services._queue_issue", calls.append)
+    monkeypatch.setattr("badges.issuing.queue_notify", lambda award_id: calls.append(["notify", award_id]))
+    return calls
+
+
+def test_an_award_is_issued_once_and_emailed_once(django_capture_on_commit_callbacks, queued):
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert award_issue(award_id=award.id) is True
+        assert award_issue(award_id=award.id) is False  # a redelivered task changes nothing
+    award.refresh_from_db()
+    assert award.status == AwardStatus.ISSUED and award.baked_png and award.ob3_credential["proof"]
+    assert queued.count(["notify", award.id]) == 1
+    assert award_notify(award_id=award.id) is True
+    assert award_notify(award_id=award.id) is False
+    assert len(mail.outbox) == 1 and award.learner.email in mail.outbox[0].to
+    assert f"/assertions/{award.public_id}?claim=" in mail.outbox[0].body
+    assert mail.outbox[0].alternatives and "text/html" in mail.outbox[0].alternatives[0][1]
+    assert verify_award(award=award).verdict == "valid"
+    assert AuditEvent.objects.filter(action="award.issue", target_id=award.public_id).count() == 1
+
+
+def test_a_batch_of_completions_is_created_and_issued_together(queued):
+    course = CourseFactory()
+    enrolments = [EnrolmentFactory(course=course) for _ in range(30)]
+    awards = enrolments_complete(actor=None, completions=[Completion(e) for e in enrolments])
+    assert len({a.status_list_index for a in awards}) == 30
+    assert awards_issue(award_ids=[a.id for a in awards]) == 30
+    assert Award.objects.filter(status=AwardStatus.ISSUED).count() == 30
+    assert awards_issue(award_ids=[a.id for a in awards]) == 0
+
+
+def test_sweep_requeues_what_the_broker_lost(queued):
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
+    queued.clear()
+    assert award_sweep(grace_seconds=3600) == (0, 0)  # still within the grace period
+    assert award_sweep(grace_seconds=0) == (1, 0)
+    assert queued == [[award.id]]
+
+
+def test_revocation_sets_the_status_bit_and_can_tell_the_learner(django_capture_on_commit_callbacks, queued):
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
+    award_issue(award_id=award.id)
+    with pytest.raises(AwardError):
+        award_revoke(actor=None, award=award, reason="  ")
+    with django_capture_on_commit_callbacks(execute=True):
+        award_revoke(actor=None, award=award, reason="Plagiarism", notify_learner=True)
+    bits = decode_list(status_list_credential(issuer=award.issuer)["credentialSubject"]["encodedList"])
+    assert get_bit(bits, award.status_list_index) is True
+    assert len(mail.outbox) == 1 and "Plagiarism" in mail.outbox[0].body
+    assert verify_award(award=Award.objects.get(pk=award.pk)).verdict == "invalid"
+
+
+def test_a_permanent_failure_is_recorded_and_retryable(queued, monkeypatch):
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
+    from badges import issuing
+
+    def broken(*args, **kwargs):
+        raise issuing.PermanentIssueError("artwork unreadable")
+
+    monkeypatch.setattr(issuing, "produce", broken)
+    assert award_issue(award_id=award.id) is False
+    award.refresh_from_db()
+    assert award.status == AwardStatus.FAILED and "artwork unreadable" in award.failure_reason
+    monkeypatch.undo()
+    queued.clear()
+    award_retry(actor=None, award=award)
+    assert Award.objects.get(pk=award.pk).status == AwardStatus.PENDING
+
+
+def test_renewal_keeps_the_original_award_date(queued):
+    course = CourseFactory(badge_class__validity_days=30)
+    first = timezone.now() - timedelta(days=25)
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory(course=course), completed_at=first)
+    award_issue(award_id=award.id)
+    award_renew(actor=None, award=award, evidence_url="https://example.org/new-evidence")
+    assert award_issue(award_id=award.id) is True
+    award.refresh_from_db()
+    credential = award.ob3_credential
+    assert credential["awardedDate"].startswith(first.strftime("%Y-%m-%d"))
+    assert credential["validFrom"] > credential["awardedDate"]
+    assert (award.expires_on - timezone.now()).days >= 29
+    assert credential["evidence"][0]["id"] == "https://example.org/new-evidence"
+    assert verify_award(award=award).verdict == "valid"
+
+
+def test_expiry_reminder_is_sent_once(queued):
+    course = CourseFactory(badge_class__validity_days=40)
+    award = enrolment_complete(
+        actor=None, enrolment=EnrolmentFactory(course=course), completed_at=timezone.now() - timedelta(days=20)
+    )
+    award_issue(award_id=award.id)
+    assert awards_remind_expiring(within_days=30) == 1
+    assert awards_remind_expiring(within_days=30) == 0
+    assert len(mail.outbox) == 1 and "expires on" in mail.outbox[0].body

@@ -26,11 +26,11 @@ from issuers.identifiers import key_verification_method
 from issuers.keys import KeyDecryptionError
 from issuers.models import KeyAlgorithm, SigningKey
 from issuers.selectors import signing_key_active, signing_key_private
-from issuers.services import audit_record
+from issuers.services import audit_record, audit_record_many
 
 from . import documents
 from .models import Award, AwardStatus
-from .resolvers import fetch_local_status_list, resolve_local_did
+from .resolvers import resolve_local_did
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +103,18 @@ def sign(award: Award, keys: SigningKeys) -> tuple[dict, str, dict, str]:
     return hosted, signed_jws, credential, credential_jwt
 
 
-def verify_own_output(*, signed_jws: str, credential: dict, credential_jwt: str, keys: SigningKeys) -> None:
+def _status_not_checked(url: str) -> dict:
+    # The award's own revocation status says nothing about whether what we just signed is correct.
+    raise LookupError("status is not part of self-verification")
+
+
+def verify_own_output(
+    *, signed_jws: str, credential: dict, credential_jwt: str, keys: SigningKeys, resolve_did=resolve_local_did
+) -> None:
     """Check what was just signed with the same code verifiers use; refuse to publish anything that fails."""
     jws.verify_assertion(token=signed_jws, public_key=keys.rsa_private.public_key())
     result = verify_data_integrity(
-        credential=credential, resolve_did=resolve_local_did, fetch_status_list=fetch_local_status_list
+        credential=credential, resolve_did=resolve_did, fetch_status_list=_status_not_checked
     )
     for name in ("format", "signature", "issuer_key"):
         check = result.check(name)
@@ -136,6 +143,13 @@ class IssueContext:
     def __init__(self) -> None:
         self._keys: dict[int, SigningKeys] = {}
         self._artwork: dict[int, tuple[bytes, str]] = {}
+        self._did_documents: dict[str, dict] = {}
+
+    def resolve_did(self, did: str) -> dict:
+        """The issuer's DID document, built once per batch (self-verification reads it for every award)."""
+        if did not in self._did_documents:
+            self._did_documents[did] = resolve_local_did(did)
+        return self._did_documents[did]
 
     def keys(self, issuer) -> SigningKeys:
         if issuer.pk not in self._keys:
@@ -160,7 +174,13 @@ def artwork_of(award: Award) -> tuple[bytes, str]:
 def produce(award: Award, context: IssueContext) -> Artifacts:
     keys = context.keys(award.issuer)
     hosted, signed_jws, credential, credential_jwt = sign(award, keys)
-    verify_own_output(signed_jws=signed_jws, credential=credential, credential_jwt=credential_jwt, keys=keys)
+    verify_own_output(
+        signed_jws=signed_jws,
+        credential=credential,
+        credential_jwt=credential_jwt,
+        keys=keys,
+        resolve_did=context.resolve_did,
+    )
     artwork, kind = context.artwork(award)
     baked_png, baked_svg = bake(artwork=artwork, kind=kind, signed_jws=signed_jws, credential=credential)
     return Artifacts(hosted, signed_jws, credential, credential_jwt, baked_png, baked_svg)
@@ -189,27 +209,23 @@ def _mark_failed(award_id: int, reason: str) -> None:
     log.error("Award %s failed permanently: %s", award_id, reason)
 
 
-def awards_issue(*, award_ids: list[int]) -> int:
-    """Issue a batch of awards sharing one context. Returns how many this call issued."""
-    context = IssueContext()
-    return sum(award_issue(award_id=award_id, context=context) for award_id in award_ids)
+def _pending(award_ids: list[int]) -> list[Award]:
+    return list(
+        Award.objects.select_related("badge_class__issuer", "issuer", "learner")
+        .prefetch_related("badge_class__alignments")
+        .filter(pk__in=award_ids, status=AwardStatus.PENDING)
+        .order_by("pk")
+    )
 
 
-def award_issue(*, award_id: int, context: IssueContext | None = None) -> bool:
-    """Issue one pending award. Returns True if this call issued it, False if there was nothing to do."""
-    try:
-        award = (
-            Award.objects.select_related("badge_class__issuer", "issuer", "learner")
-            .prefetch_related("badge_class__alignments")
-            .filter(pk=award_id)
-            .first()
-        )
-        if award is None or award.status != AwardStatus.PENDING:
-            return False
-        artifacts = produce(award, context or IssueContext())
-        stored = _store(award, artifacts)
-        with transaction.atomic():
-            updated = Award.objects.filter(pk=award_id, status=AwardStatus.PENDING).update(
+def _publish(done: list[tuple[Award, Artifacts, dict[str, str]]]) -> int:
+    """Mark a batch issued in one transaction. Each UPDATE is conditional on the award still being pending, so a
+    concurrent or repeated delivery that got there first wins and this one's files are discarded."""
+    now = timezone.now()
+    published: list[Award] = []
+    with transaction.atomic():
+        for award, artifacts, stored in done:
+            updated = Award.objects.filter(pk=award.pk, status=AwardStatus.PENDING).update(
                 status=AwardStatus.ISSUED,
                 failure_reason="",
                 ob2_assertion=artifacts.ob2_assertion,
@@ -218,21 +234,49 @@ def award_issue(*, award_id: int, context: IssueContext | None = None) -> bool:
                 ob3_jwt=artifacts.ob3_jwt,
                 baked_png=stored.get("baked_png", ""),
                 baked_svg=stored.get("baked_svg", ""),
-                issued_at=timezone.now(),
-                updated_at=timezone.now(),
+                issued_at=now,
+                updated_at=now,
             )
-            if not updated:  # another delivery of this task got there first
-                for name in stored.values():
-                    default_storage.delete(name)
-                return False
-            audit_record(actor=None, action="award.issue", target=award, issuer=award.issuer)
-            transaction.on_commit(lambda: queue_notify(award_id))
-        return True
-    except PERMANENT as exc:
-        _mark_failed(award_id, f"{type(exc).__name__}: {exc}")
-        return False
+            if updated:
+                published.append(award)
+            else:
+                orphans = tuple(stored.values())
+                transaction.on_commit(lambda names=orphans: [default_storage.delete(n) for n in names])
+        by_issuer: dict[int, list[Award]] = {}
+        for award in published:
+            by_issuer.setdefault(award.issuer_id, []).append(award)
+        for group in by_issuer.values():
+            audit_record_many(actor=None, action="award.issue", issuer=group[0].issuer, targets=group)
+        ids = [a.pk for a in published]
+        transaction.on_commit(lambda: [queue_notify(award_id) for award_id in ids])
+    return len(published)
+
+
+def awards_issue(*, award_ids: list[int]) -> int:
+    """Issue a batch of awards: keys, DID documents and artwork loaded once, one transaction to publish them.
+
+    Idempotent: only awards still pending are touched. A permanent error fails that award alone; a transient one
+    (database, storage) raises TransientIssueError so the task retries the batch — the awards already published
+    are then skipped.
+    """
+    context = IssueContext()
+    done: list[tuple[Award, Artifacts, dict[str, str]]] = []
+    try:
+        for award in _pending(award_ids):
+            try:
+                artifacts = produce(award, context)
+            except PERMANENT as exc:
+                _mark_failed(award.pk, f"{type(exc).__name__}: {exc}")
+                continue
+            done.append((award, artifacts, _store(award, artifacts)))
+        return _publish(done) if done else 0
     except DatabaseError as exc:
         raise TransientIssueError(str(exc)) from exc
+
+
+def award_issue(*, award_id: int) -> bool:
+    """Issue one pending award. Returns True if this call issued it, False if there was nothing to do."""
+    return awards_issue(award_ids=[award_id]) == 1
 
 
 def queue_notify(award_id: int) -> None:

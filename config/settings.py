@@ -158,6 +158,8 @@ CSV_IMPORT_MAX_ROWS = env.int("CSV_IMPORT_MAX_ROWS", default=20_000)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if env.str("EMAIL_FILE_PATH", default=""):  # filemail:// URLs cannot carry an absolute path
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Laurel <badges@localhost>")
 
 # Celery. Embedded default: kombu's filesystem transport under var/, no server needed.
@@ -268,3 +270,23 @@ ACCOUNT_MAX_EMAIL_ADDRESSES = 10
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Laurel] "
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = None  # ask ("Remember me")
+
+# --- Verification (badges/verification, badges/api, badges/openbadges/fetch.py)
+# Badges issued elsewhere are fetched by the safe fetcher: http(s) only, public addresses only, timeouts, size caps.
+# VERIFY_ALLOW_PRIVATE_NETWORKS opens private/loopback addresses: for tests against a live server only, never in
+# production (it would let a stranger make this server fetch from the internal network).
+VERIFY_ALLOW_PRIVATE_NETWORKS = env.bool("VERIFY_ALLOW_PRIVATE_NETWORKS", default=False)
+if PRODUCTION and VERIFY_ALLOW_PRIVATE_NETWORKS:
+    raise ImproperlyConfigured("VERIFY_ALLOW_PRIVATE_NETWORKS must not be set with LAUREL_ENV=production.")
+VERIFY_FETCH_TIMEOUT = env.float("VERIFY_FETCH_TIMEOUT", default=5.0)  # seconds per fetch, connect to last byte
+VERIFY_TOTAL_TIMEOUT = env.float("VERIFY_TOTAL_TIMEOUT", default=10.0)  # seconds for all fetches of one request
+VERIFY_FETCH_MAX_BYTES = env.int("VERIFY_FETCH_MAX_BYTES", default=1024 * 1024)
+VERIFY_FETCH_MAX_REDIRECTS = env.int("VERIFY_FETCH_MAX_REDIRECTS", default=3)
+VERIFY_FETCH_CACHE_SECONDS = env.int("VERIFY_FETCH_CACHE_SECONDS", default=300)
+# Our own public URLs, DIDs and status lists are answered in-process (no HTTP to ourselves); tests turn it off to
+# verify badges of the live server as if they came from elsewhere.
+VERIFY_RESOLVE_LOCALLY = env.bool("VERIFY_RESOLVE_LOCALLY", default=True)
+VERIFY_UPLOAD_MAX_BYTES = env.int("VERIFY_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+VERIFY_BODY_MAX_BYTES = env.int("VERIFY_BODY_MAX_BYTES", default=2 * 1024 * 1024)  # JSON bodies of the API
+VERIFY_THROTTLE_RATE = env.str("VERIFY_THROTTLE_RATE", default="30/minute")  # anonymous, per address
+VERIFY_AWARD_CACHE_SECONDS = env.int("VERIFY_AWARD_CACHE_SECONDS", default=60)

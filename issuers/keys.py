@@ -59,7 +59,9 @@ def decrypt_private_key(token: str):
         raise KeyDecryptionError(
             "A signing key cannot be decrypted: KEY_ENCRYPTION_KEYS does not contain the key it was encrypted with."
         ) from None
-    return serialization.load_der_private_key(der, password=None)
+    # The token's HMAC already proves these bytes are the key we stored, so skip RSA's costly consistency check
+    # (about 40 ms per load, paid once per issuing batch).
+    return serialization.load_der_private_key(der, password=None, unsafe_skip_rsa_key_validation=True)
 
 
 def reencrypt(token: str) -> str:

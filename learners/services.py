@@ -84,9 +84,7 @@ def learners_get_or_create(*, people: dict[str, str]) -> dict[str, Learner]:
     found = {learner.email: learner for learner in Learner.objects.filter(email__in=list(people))}
     missing = [email for email in people if email not in found]
     if missing:
-        owners = dict(
-            EmailAddress.objects.filter(email__in=missing, verified=True).values_list("email", "user_id")
-        )
+        owners = dict(EmailAddress.objects.filter(email__in=missing, verified=True).values_list("email", "user_id"))
         Learner.objects.bulk_create(
             [Learner(email=e, name=people[e].strip()[:200], user_id=owners.get(e)) for e in missing],
             ignore_conflicts=True,  # a concurrent import may have added the same address

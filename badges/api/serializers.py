@@ -13,7 +13,9 @@ from badges.openbadges.detect import MAX_TEXT_CHARS
 class VerifyRequestSerializer(serializers.Serializer):
     """Exactly one of ``url``, ``credential`` (JSON object, or JSON/JWT/JWS text) or ``file``; ``email`` optional."""
 
-    url = serializers.CharField(required=False, allow_blank=True, max_length=2048, help_text="A badge URL (http/https).")
+    url = serializers.CharField(
+        required=False, allow_blank=True, max_length=2048, help_text="A badge URL (http/https)."
+    )
     credential = serializers.JSONField(
         required=False,
         help_text="An OB 2.0 Assertion or OB 3.0 credential as a JSON object, or as text: JSON, a VC-JWT or a JWS.",
@@ -62,8 +64,10 @@ class AwardVerifyRequestSerializer(serializers.Serializer):
 
 
 class CheckSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="format, issuer, issuer_key, origin, signature, hosted, status, "
-                                           "valid_from, expiration, badge_class or recipient.")
+    name = serializers.CharField(
+        help_text="format, issuer, issuer_key, origin, signature, hosted, status, "
+        "valid_from, expiration, badge_class or recipient."
+    )
     ok = serializers.BooleanField()
     severity = serializers.ChoiceField(choices=["error", "warning"])
     message = serializers.CharField(help_text="The result in plain English.")

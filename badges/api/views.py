@@ -18,8 +18,7 @@ from rest_framework.views import APIView
 
 from badges.verification.services import (
     VerificationInputError,
-    award_verifiable,
-    verify_award_report,
+    verify_award_by_public_id,
     verify_input,
 )
 from badges.verification.uploads import cap_uploads, upload_too_large
@@ -57,7 +56,11 @@ class _VerificationView(APIView):
     def _too_large(self, request: Request) -> Response | None:
         declared = request.META.get("CONTENT_LENGTH") or "0"
         content_type = request.META.get("CONTENT_TYPE", "")
-        limit = settings.VERIFY_UPLOAD_MAX_BYTES if content_type.startswith("multipart/") else settings.VERIFY_BODY_MAX_BYTES
+        limit = (
+            settings.VERIFY_UPLOAD_MAX_BYTES
+            if content_type.startswith("multipart/")
+            else settings.VERIFY_BODY_MAX_BYTES
+        )
         if declared.isdigit() and int(declared) > limit + 64 * 1024:
             return _error("too_large", f"The request body is larger than the {limit:,}-byte limit.", 413)
         return None
@@ -133,10 +136,10 @@ class AwardVerifyView(_VerificationView):
     parser_classes = [JSONParser, FormParser]
 
     def _answer(self, public_id: str, email: str = "") -> Response:
-        award = award_verifiable(public_id=public_id)
-        if award is None:
+        report = verify_award_by_public_id(public_id=public_id, email=email)
+        if report is None:
             return _error("not_found", "No badge with this id was issued here.", status.HTTP_404_NOT_FOUND)
-        response = Response(verify_award_report(award=award, email=email).to_dict())
+        response = Response(report.to_dict())
         response["Cache-Control"] = "no-store" if email else "public, max-age=60"
         return response
 

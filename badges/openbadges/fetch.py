@@ -290,8 +290,9 @@ def _read_body(
     chunks: list[bytes] = []
     size = 0
     while True:
+        remaining = _remaining(deadline, url)  # a server trickling bytes is cut off at the deadline too
         if sock is not None:
-            sock.settimeout(_remaining(deadline, url))
+            sock.settimeout(remaining)
         chunk = response.read1(_CHUNK) if hasattr(response, "read1") else response.read(_CHUNK)
         if not chunk:
             break
@@ -322,13 +323,14 @@ def _request_once(url: str, *, accept: str, policy: FetchPolicy, deadline: float
             connection.putheader("User-Agent", policy.user_agent)
             connection.putheader("Connection", "close")
             connection.endheaders()
+            sock = connection.sock  # getresponse() may drop it from the connection; the response keeps reading it
             response = connection.getresponse()
             headers = {k.lower(): v for k, v in response.getheaders()}
             if sum(len(k) + len(v) for k, v in headers.items()) > _MAX_HEADER_BYTES:
                 raise FetchError(f"{url} answered with oversized headers.", reason="too_large")
             body = b""
             if not (300 <= response.status < 400):
-                body = _read_body(response, connection.sock, url=url, deadline=deadline, max_bytes=policy.max_bytes)
+                body = _read_body(response, sock, url=url, deadline=deadline, max_bytes=policy.max_bytes)
             return FetchResponse(url=url, status=response.status, headers=headers, body=body)
         except FetchError:
             raise

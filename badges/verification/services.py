@@ -181,10 +181,7 @@ def _local_fetch(url: str, accept: str) -> safe.FetchResponse | None:
         response = match.func(request, *match.args, **match.kwargs)
     except Http404:
         return safe.FetchResponse(url=url, status=404, headers={}, body=b"")
-    if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-    else:
-        body = response.content
+    body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     headers = {k.lower(): v for k, v in response.items()}
     return safe.FetchResponse(url=url, status=response.status_code, headers=headers, body=body)
 
@@ -330,16 +327,32 @@ def _ob3_report(result: ob3.VerificationResult, target: detect.Target) -> BadgeR
             where = f" (its keys are published at {did_document_url})" if did_document_url else ""
             checks.append(Check("issuer", True, f"Issued by {name}, known by its DID {issuer_id}{where}."))
         else:
-            checks.append(Check("issuer", False, f"The credential claims to be issued by {name} ({issuer_id}), "
-                                "but that could not be confirmed."))
+            checks.append(
+                Check(
+                    "issuer",
+                    False,
+                    f"The credential claims to be issued by {name} ({issuer_id}), but that could not be confirmed.",
+                )
+            )
     if report.badge["name"]:
         checks.append(Check("badge_class", True, f"The badge is “{report.badge['name']}”."))
     report.checks = checks
     return report
 
 
-_ORDER = ["format", "issuer", "issuer_key", "origin", "signature", "hosted", "status", "valid_from", "expiration",
-          "badge_class", "recipient"]
+_ORDER = [
+    "format",
+    "issuer",
+    "issuer_key",
+    "origin",
+    "signature",
+    "hosted",
+    "status",
+    "valid_from",
+    "expiration",
+    "badge_class",
+    "recipient",
+]
 
 
 def _ordered(report: BadgeReport) -> BadgeReport:
@@ -463,8 +476,13 @@ def verify_input(*, url: str = "", text: str = "", upload: bytes | None = None, 
         except Exception:  # a bug must not become a 500 for a stranger: report it as unverifiable
             log.exception("Verification failed unexpectedly")
             report = BadgeReport(target.generation or "ob2", "unknown", target.source)
-            report.checks.append(Check("format", False, "This badge could not be verified because of an internal "
-                                       "error; it has been logged."))
+            report.checks.append(
+                Check(
+                    "format",
+                    False,
+                    "This badge could not be verified because of an internal error; it has been logged.",
+                )
+            )
             results.append(report)
     return VerificationReport(results)
 
@@ -482,9 +500,13 @@ def award_verifiable(*, public_id: str) -> Award | None:
     )
 
 
-def _keys_fingerprint(award: Award) -> str:
-    states = SigningKey.objects.filter(issuer_id=award.issuer_id).values_list("public_id", "state")
+def _keys_fingerprint(issuer_id: int) -> str:
+    states = SigningKey.objects.filter(issuer_id=issuer_id).values_list("public_id", "state")
     return hashlib.sha256(json.dumps(sorted(states)).encode()).hexdigest()[:16]
+
+
+def _cache_key(public_id: str, updated_at, issuer_id: int) -> str:
+    return f"laurel:verify-award:{public_id}:{updated_at.timestamp()}:{_keys_fingerprint(issuer_id)}"
 
 
 def _award_reports(award: Award) -> list[BadgeReport]:
@@ -496,26 +518,66 @@ def _award_reports(award: Award) -> list[BadgeReport]:
     return [ob3_report, ob2_report]
 
 
+def _report_data(reports: list[BadgeReport]) -> list[tuple]:
+    return [
+        (
+            r.generation,
+            r.form,
+            r.source,
+            [c.to_dict() for c in r.checks],
+            r.issuer,
+            r.badge,
+            r.issued_on,
+            r.expires,
+            r.id,
+        )
+        for r in reports
+    ]
+
+
+def _from_data(data: list[tuple], *, recipient: tuple[bool, str] | None) -> VerificationReport:
+    results = []
+    for generation, form, source, checks, issuer, badge, issued_on, expires, badge_id in data:
+        report = BadgeReport(
+            generation, form, source, [Check(**c) for c in checks], issuer, badge, issued_on, expires, badge_id
+        )
+        if recipient is not None:
+            report.checks.append(Check("recipient", *recipient))
+        results.append(report)
+    return VerificationReport(results)
+
+
 def verify_award_report(*, award: Award, email: str = "") -> VerificationReport:
     """Verify an award issued here in both generations (OB 3.0 Data Integrity, OB 2.0 signed), locally.
 
     The checks without the recipient are cached for VERIFY_AWARD_CACHE_SECONDS, keyed by the award's last change
     and its issuer's key states, so a revocation or a key withdrawal shows at once.
     """
-    key = f"laurel:verify-award:{award.public_id}:{award.updated_at.timestamp()}:{_keys_fingerprint(award)}"
+    key = _cache_key(award.public_id, award.updated_at, award.issuer_id)
     data = cache.get(key)
     if data is None:
-        reports = _award_reports(award)
-        data = [(r.generation, r.form, r.source, [c.to_dict() for c in r.checks], r.issuer, r.badge, r.issued_on,
-                 r.expires, r.id) for r in reports]
+        data = _report_data(_award_reports(award))
         cache.set(key, data, settings.VERIFY_AWARD_CACHE_SECONDS)
-    results = []
-    for generation, form, source, checks, issuer, badge, issued_on, expires, badge_id in data:
-        report = BadgeReport(generation, form, source, [Check(**c) for c in checks], issuer, badge, issued_on,
-                             expires, badge_id)
-        results.append(report)
-    if email:
-        ok, message = ob3_recipient_matches(credential=award.ob3_credential, email=email)
-        for report in results:
-            report.checks.append(Check("recipient", ok, message))
-    return VerificationReport(results)
+    recipient = ob3_recipient_matches(credential=award.ob3_credential, email=email) if email else None
+    return _from_data(data, recipient=recipient)
+
+
+def verify_award_by_public_id(*, public_id: str, email: str = "") -> VerificationReport | None:
+    """Like :func:`verify_award_report` for the API, loading the award only when the cache cannot answer.
+
+    None when no award with this public id was issued. A cache hit costs two small queries (the award's state and
+    its issuer's key states), no signature work.
+    """
+    row = (
+        Award.objects.filter(public_id=public_id, status__in=[AwardStatus.ISSUED, AwardStatus.REVOKED])
+        .values_list("updated_at", "issuer_id")
+        .first()
+    )
+    if row is None:
+        return None
+    if not email:
+        data = cache.get(_cache_key(public_id, *row))
+        if data is not None:
+            return _from_data(data, recipient=None)
+    award = award_verifiable(public_id=public_id)
+    return verify_award_report(award=award, email=email) if award is not None else None

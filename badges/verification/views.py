@@ -107,11 +107,12 @@ def _run(request: HttpRequest, form: VerifyForm, **given) -> HttpResponse:
 
 @csrf_protect
 def _post(request: HttpRequest) -> HttpResponse:
+    post, files = request.POST, request.FILES  # parses the body, with the upload cap installed
     if upload_too_large(request):
         limit = settings.VERIFY_UPLOAD_MAX_BYTES
         message = _("The file is larger than the %(limit)s-byte limit.") % {"limit": f"{limit:,}"}
         return _page(request, VerifyForm(), error=message, status=413)
-    form = VerifyForm(request.POST, request.FILES)
+    form = VerifyForm(post, files)
     if not form.is_valid():
         return _page(request, form, status=400)
     throttled = _throttled(request)

@@ -1,3 +1,7 @@
-"""REST API of courses: completions for issuer staff."""
+"""Completions API, mounted under /api/v1/ by config/api_urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import CompletionView
+
+urlpatterns = [path("completions", CompletionView.as_view(), name="api-completions")]

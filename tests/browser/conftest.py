@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import skip_or_fail
+from tests.learners.helpers import LEARNER_PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -94,3 +95,11 @@ def link_in_mail(message, pattern: str) -> str:
 
 def last_mail_to(outbox, address: str):
     return next(m for m in reversed(outbox) if address in m.to)
+
+
+def sign_in(page, site: str, email: str, password: str = LEARNER_PASSWORD) -> None:
+    page.goto(f"{site}/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url("**/backpack/")

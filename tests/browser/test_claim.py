@@ -6,7 +6,7 @@ from django.core import mail
 
 from badges.notifications import award_notify
 from tests.browser.conftest import last_mail_to, link_in_mail, screenshot
-from tests.learners.helpers import issue_award, make_account
+from tests.learners.helpers import LEARNER_PASSWORD, issue_award, make_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "laurel leaves in spring"
@@ -71,14 +71,14 @@ def test_second_address_brings_its_badges(site, new_page):
     page = new_page()
     page.goto(f"{site}/accounts/login/")
     page.locator("input[name=login]").fill("ada@example.net")
-    page.locator("input[name=password]").fill("a long learner password")
+    page.locator("input[name=password]").fill(LEARNER_PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/backpack/")
     assert page.locator(f"#badge-{first.public_id}").is_visible()
     assert page.locator(f"#badge-{second.public_id}").count() == 0
 
     page.get_by_role("link", name="Add or manage addresses").click()
-    page.locator("input[name=email]").fill("ada.work@example.org")
+    page.locator("input[type=email][name=email]").fill("ada.work@example.org")
     page.get_by_role("button", name="Add Email").click()
     page.goto(f"{site}/backpack/")
     assert page.locator(f"#badge-{second.public_id}").count() == 0  # added but not confirmed: not yet
@@ -100,7 +100,8 @@ def test_passwordless_sign_in_with_an_emailed_code(site, new_page):
     page.locator("input[name=email]").fill("ada@example.net")
     page.locator("form").filter(has=page.locator("input[name=email]")).locator("button[type=submit]").click()
     page.wait_for_url("**/accounts/login/code/confirm/")
-    code = last_mail_to(mail.outbox, "ada@example.net").body.split("\n\n")[1].strip()
+    body = last_mail_to(mail.outbox, "ada@example.net").body
+    code = body.split("Please enter it in your open browser window.", 1)[1].strip().splitlines()[0].strip()
     page.locator("input[name=code]").fill(code)
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url("**/backpack/")

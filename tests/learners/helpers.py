@@ -8,6 +8,8 @@ from badges.models import Award
 from courses.services import enrolment_complete
 from tests.factories import EnrolmentFactory
 
+LEARNER_PASSWORD = "a long learner password"
+
 
 def issue_award(*, email: str, name: str = "Ada Example", **course) -> Award:
     """Award a badge to this address the way a completion does, and issue it synchronously."""
@@ -21,7 +23,7 @@ def issue_award(*, email: str, name: str = "Ada Example", **course) -> Award:
 
 def make_account(email: str, *, verified: bool = True):
     """An account as allauth leaves it after sign-up (and, when verified, after the confirmation link)."""
-    user = get_user_model().objects.create_user(username=email, email=email, password="a long learner password")
+    user = get_user_model().objects.create_user(username=email, email=email, password=LEARNER_PASSWORD)
     address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     if verified:
         address.set_verified(commit=True)

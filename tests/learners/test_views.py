@@ -89,3 +89,9 @@ def test_language_switcher_sets_french(client):
     response = client.post("/i18n/setlang/", {"language": "fr", "next": reverse("account_login")})
     assert response.status_code == 302
     assert "Se connecter" in client.get(reverse("account_login")).content.decode()
+
+
+def test_account_pages_use_the_site_layout(client):
+    for name in ("account_login", "account_signup", "account_reset_password", "account_request_login_code"):
+        page = client.get(reverse(name)).content.decode()
+        assert 'class="account"' in page and "laurel.css" in page and 'href="#main"' in page, name

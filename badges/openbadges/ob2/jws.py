@@ -12,14 +12,14 @@ as by our own header check.
 
 from __future__ import annotations
 
-import binascii
 import json
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from jwt.api_jws import PyJWS
+
+from .. import compact_jws
 
 __all__ = [
     "ALGORITHM",
@@ -73,21 +73,25 @@ def verify_assertion(*, token: str, public_key: RSAPublicKey | RSAPrivateKey | s
     """
     if isinstance(public_key, RSAPrivateKey):
         public_key = public_key.public_key()
-    if not isinstance(token, str) or token.count(".") != 2:
-        raise SignatureError("not a compact JWS: expected three dot-separated base64url parts")
+    elif isinstance(public_key, str):
+        try:
+            public_key = serialization.load_pem_public_key(public_key.encode())
+        except (ValueError, TypeError) as exc:
+            raise SignatureError(f"the public key is not a PEM RSA key: {exc}") from exc
+    if not isinstance(public_key, RSAPublicKey):
+        raise SignatureError("the public key is not an RSA key")
     try:
-        header = _JWS.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise SignatureError(f"malformed JWS header: {exc}") from exc
-    alg = header.get("alg")
+        parsed = compact_jws.parse(token)
+    except compact_jws.CompactJwsError as exc:
+        raise SignatureError(f"malformed JWS: {exc}") from exc
+    alg = parsed.header.get("alg")
     if alg != ALGORITHM:
         raise SignatureError(f"refusing JWS algorithm {alg!r}: only {ALGORITHM} is accepted")
     try:
-        decoded = _JWS.decode_complete(token, public_key, algorithms=[ALGORITHM])
-    except jwt.InvalidSignatureError as exc:
+        compact_jws.verify_signature(parsed, alg=ALGORITHM, public_key=public_key)
+    except compact_jws.CompactJwsError as exc:
         raise SignatureError("JWS signature verification failed") from exc
-    except (jwt.PyJWTError, binascii.Error, ValueError, TypeError) as exc:
-        raise SignatureError(f"JWS could not be verified: {exc}") from exc
+    decoded = {"payload": parsed.payload}
     try:
         payload = json.loads(decoded["payload"].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -24,6 +24,8 @@ import jwt as pyjwt
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
+from .. import compact_jws
+
 __all__ = [
     "ACCEPTED_ALGORITHMS",
     "SIGNING_ALGORITHM",
@@ -86,9 +88,9 @@ def sign_jwt(*, credential: Mapping[str, Any], private_key: RSAPrivateKey, kid: 
 def read_unverified_header(token: str) -> dict[str, Any]:
     """The JOSE header of ``token``, NOT verified — only to find which key (``kid``) to fetch."""
     try:
-        return pyjwt.get_unverified_header(token)
-    except pyjwt.PyJWTError as exc:
-        raise JwtError(f"This is not a compact JWS: {exc}.") from exc
+        return compact_jws.parse(token).header
+    except compact_jws.CompactJwsError as exc:
+        raise JwtError(str(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,22 +119,25 @@ def verify_jwt(*, token: str, public_key: RSAPublicKey | EllipticCurvePublicKey)
     — :mod:`.verify` reports validFrom/validUntil against its own clock — but the JWT claims must agree with
     the credential they carry. A payload wrapped in ``vc`` is accepted too.
     """
-    header = read_unverified_header(token)
+    try:
+        parsed = compact_jws.parse(token)
+    except compact_jws.CompactJwsError as exc:
+        raise JwtError(str(exc)) from exc
+    header = parsed.header
     alg = header.get("alg")
     if alg not in ACCEPTED_ALGORITHMS:
         raise JwtError(f"The JWT algorithm {alg!r} is not accepted (accepted: {', '.join(ACCEPTED_ALGORITHMS)}).")
     _check_key(alg, public_key)
     try:
-        claims = pyjwt.decode(
-            token,
-            public_key,
-            algorithms=[alg],
-            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False},
-        )
-    except pyjwt.InvalidSignatureError as exc:
-        raise JwtError("The JWT signature does not match: it was changed or another key signed it.") from exc
-    except pyjwt.PyJWTError as exc:
-        raise JwtError(f"The JWT could not be verified: {exc}.") from exc
+        compact_jws.verify_signature(parsed, alg=alg, public_key=public_key)
+    except compact_jws.CompactJwsError as exc:
+        raise JwtError(str(exc)) from exc
+    try:
+        claims = json.loads(parsed.payload)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise JwtError("The JWT payload is not JSON.") from None
+    if not isinstance(claims, dict):
+        raise JwtError("The JWT payload is not a JSON object.")
     credential = claims.get("vc") if isinstance(claims.get("vc"), dict) else claims
     credential = {k: v for k, v in credential.items() if k not in {"iss", "jti", "nbf", "sub", "exp", "iat", "aud"}}
     _check_claims(claims, credential)

@@ -9,7 +9,9 @@
 Algorithm: proof config = ``{type, cryptosuite, created, verificationMethod, proofPurpose}`` with the
 document's ``@context``; hashData = SHA-256(canon(config)) ‖ SHA-256(canon(document without proof)); Ed25519
 signature; ``proofValue`` = ``"z"`` + base58btc(signature). Everything JSON-LD goes through
-:func:`canonicalize`, the one place a faster canonicalizer would plug in.
+:func:`canonicalize`: the compiled fast path of :mod:`.fastpath` when it is enabled and accepts the document, else
+full pyld processing with the safe-mode checks. The switch (self-test, sampling guard, alert callback) is
+re-exported here; see docs/decisions/0005-compiled-canonicalization.md.
 """
 
 from __future__ import annotations
@@ -27,19 +29,45 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyld import jsonld
 
 from badges.openbadges.ob3.compose import format_datetime
-from badges.openbadges.ob3.processor import to_nquads
-from badges.openbadges.ob3.safety import UnsafeDocumentError, expand_checked, json_problems
+from badges.openbadges.ob3.fastpath.guard import (
+    Canonicalization,
+    FastPathAlert,
+    FastPathStatus,
+    canonicalize_traced,
+    disable_fast_path,
+    fast_path_bypassed,
+    fast_path_enabled,
+    fast_path_status,
+    reset_fast_path,
+    self_test_fast_path,
+    set_alert_callback,
+    set_sample_rate,
+)
+from badges.openbadges.ob3.safety import UnsafeDocumentError, json_problems
 
 __all__ = [
     "CRYPTOSUITE",
     "PROOF_TYPE",
+    "Canonicalization",
+    "FastPathAlert",
+    "FastPathStatus",
     "ProofError",
     "ProofVerification",
     "UnsafeDocumentError",
+    "b58encode",
     "canonicalize",
+    "canonicalize_traced",
+    "disable_fast_path",
+    "fast_path_bypassed",
+    "fast_path_enabled",
+    "fast_path_status",
     "hash_data",
     "proof_config",
     "proof_verification_method",
+    "reset_fast_path",
+    "self_test_fast_path",
+    "set_alert_callback",
+    "set_sample_rate",
     "sign_credential",
     "verify_proof",
 ]
@@ -56,10 +84,12 @@ class ProofError(ValueError):
 def canonicalize(document: Mapping[str, Any]) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``, computed offline, in safe mode.
 
-    Raises UnsafeDocumentError if JSON-LD processing would drop a property or type or leave an IRI relative
-    (see :func:`.safety.expand_checked`), instead of silently canonicalizing what is left.
+    Through the compiled fast path when it is enabled and knows every term, type, value and context of the
+    document (it refuses anything else, so whatever it accepts is defined and absolute); otherwise through full
+    JSON-LD processing, which raises UnsafeDocumentError if it would drop a property or type or leave an IRI
+    relative (see :func:`.safety.expand_checked`), instead of silently canonicalizing what is left.
     """
-    return to_nquads(expand_checked(document))
+    return canonicalize_traced(document).nquads
 
 
 def proof_config(*, context: Any, verification_method: str, created: datetime | str) -> dict[str, Any]:
@@ -83,6 +113,38 @@ def hash_data(*, document: Mapping[str, Any], config: Mapping[str, Any]) -> byte
     return config_hash + document_hash
 
 
+def _refuse_unsafe_json(document: Mapping[str, Any]) -> None:
+    problems = json_problems(document)
+    if problems:
+        raise UnsafeDocumentError(problems)
+
+
+def _tree_copy(node: Any) -> Any:
+    """Deep copy of a tree of dicts and lists (the fast path accepted only those, strings and booleans)."""
+    kind = type(node)
+    if kind is dict:
+        return {key: _tree_copy(value) for key, value in node.items()}
+    if kind is list:
+        return [_tree_copy(value) for value in node]
+    return node
+
+
+_B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_CHUNK = 58**10
+
+
+def b58encode(data: bytes) -> str:
+    """base58btc (Bitcoin alphabet) of ``data``; the same text as ``base58.b58encode``, ten digits per division."""
+    number, digits = int.from_bytes(data, "big"), []
+    while number:
+        number, chunk = divmod(number, _B58_CHUNK)
+        for _ in range(10):
+            chunk, digit = divmod(chunk, 58)
+            digits.append(_B58_ALPHABET[digit])
+    leading_zeros = len(data) - len(data.lstrip(b"\0"))
+    return "1" * leading_zeros + "".join(reversed(digits)).lstrip("1")
+
+
 def sign_credential(
     *,
     credential: Mapping[str, Any],
@@ -101,14 +163,18 @@ def sign_credential(
         raise ProofError("The credential already has a proof; sign the unsecured credential.")
     if not isinstance(private_key, Ed25519PrivateKey):
         raise ProofError("eddsa-rdfc-2022 needs an Ed25519 private key.")
-    problems = json_problems(credential)
-    if problems:
-        raise UnsafeDocumentError(problems)
+    # The JSON-level checks run before anything is signed: inside the fast path (which refuses what they
+    # refuse), or explicitly before full JSON-LD processing when the fast path declines.
+    document = canonicalize_traced(credential, before_full=lambda: _refuse_unsafe_json(credential))
     config = proof_config(context=credential["@context"], verification_method=verification_method, created=created)
-    signature = private_key.sign(hash_data(document=credential, config=config))
+    config_hash = hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
+    document_hash = hashlib.sha256(document.nquads.encode("utf-8")).digest()
+    signature = private_key.sign(config_hash + document_hash)
     proof = {k: v for k, v in config.items() if k != "@context"}
-    proof["proofValue"] = "z" + base58.b58encode(signature).decode("ascii")
-    secured = json.loads(json.dumps(credential))  # a deep copy, several times faster than copy.deepcopy
+    proof["proofValue"] = "z" + b58encode(signature)
+    # A deep copy: json round trip (several times faster than copy.deepcopy) unless the fast path has already
+    # established that the credential is a plain tree of dicts, lists, strings and booleans.
+    secured = _tree_copy(credential) if document.path == "fast" else json.loads(json.dumps(credential))
     secured["proof"] = proof
     return secured
 

@@ -78,13 +78,15 @@ class TermDefinition:
 class ActiveContext:
     """An immutable term map plus caches of the contexts derived from it (type-scoped, property-scoped)."""
 
-    __slots__ = ("_by_property", "_by_types", "_lock", "terms")
+    __slots__ = ("_by_property", "_by_types", "_lock", "memo", "terms")
 
     def __init__(self, terms: Mapping[str, TermDefinition]) -> None:
         self.terms: Mapping[str, TermDefinition] = dict(terms)
         self._by_types: dict[tuple[str, ...], ActiveContext] = {}
         self._by_property: dict[str, ActiveContext] = {}
         self._lock = threading.Lock()
+        #: Free for users of the context to cache what they derive from ``terms`` (the dataset builder does).
+        self.memo: dict[str, Any] = {}
 
     def for_types(self, types: tuple[str, ...]) -> ActiveContext:
         """This context with the type-scoped contexts of ``types`` applied, in order (``types`` sorted).
@@ -99,7 +101,11 @@ class ActiveContext:
         for name in types:
             definition = self.terms.get(name)
             # pyld skips a type-scoped "@context": null (ResolvedContext None/False) rather than resetting.
-            if definition is not None and definition.scoped_context is not _ABSENT and definition.scoped_context is not None:
+            if (
+                definition is not None
+                and definition.scoped_context is not _ABSENT
+                and definition.scoped_context is not None
+            ):
                 context = context.apply(definition.scoped_context, override_protected=False)
         with self._lock:
             return self._by_types.setdefault(types, context)
@@ -242,8 +248,8 @@ _top_level_lock = threading.Lock()
 
 
 def _context_list(value: Any) -> tuple[str, ...]:
-    entries = tuple(value) if isinstance(value, list) else (value,)
-    if entries not in SUPPORTED_CONTEXT_LISTS:
+    entries = tuple(value) if type(value) is list else (value,)
+    if not all(type(entry) is str for entry in entries) or entries not in SUPPORTED_CONTEXT_LISTS:
         raise UnknownContext(f"@context {value!r} is not one the platform emits", "$.@context")
     return entries
 

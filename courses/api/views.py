@@ -1,0 +1,57 @@
+"""POST /api/v1/completions: mark a learner's course completed; the badge is issued by the worker."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from badges.identifiers import assertion_url
+from badges.models import Award
+from issuers.permissions import Capability
+from issuers.selectors import issuer_ids_for_user
+
+from ..models import Course
+from ..services import enrolment_complete, enrolment_enrol
+from .permissions import CanAwardForCourse
+from .serializers import AwardOutput, CompletionInput
+
+
+class CompletionView(APIView):
+    permission_classes = [CanAwardForCourse]
+
+    @extend_schema(
+        request=CompletionInput,
+        responses={201: AwardOutput, 200: AwardOutput},
+        summary="Record a course completion (creates the learner's badge)",
+        description="Idempotent: completing the same learner's course again returns the existing award (200).",
+    )
+    def post(self, request):
+        data = CompletionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        visible = issuer_ids_for_user(user=request.user, capability=Capability.VIEW)
+        courses = Course.objects.select_related("badge_class")
+        if visible is not None:
+            courses = courses.filter(issuer__in=visible)
+        course = courses.filter(public_id=values["course"]).first()
+        if course is None:
+            raise NotFound("No course with this id at your institutions.")
+        self.check_object_permissions(request, course)
+        existed = Award.objects.filter(enrolment__course=course, learner__email=values["email"].strip().lower())
+        created = not existed.exists()
+        try:
+            enrolment = enrolment_enrol(actor=request.user, course=course, email=values["email"], name=values["name"])
+            award = enrolment_complete(
+                actor=request.user,
+                enrolment=enrolment,
+                completed_at=values.get("completed_at"),
+                evidence_url=values.get("evidence_url", ""),
+                evidence_narrative=values.get("narrative", ""),
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError({"detail": exc.messages}) from None
+        body = AwardOutput({"public_id": award.public_id, "status": award.status, "url": assertion_url(award),
+                            "created": created}).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,0 +1,82 @@
+"""The completions API: token auth, scoped like the admin, idempotent, clear 4xx for bad input."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from badges.models import Award
+from issuers.models import Role
+from tests.factories import CourseFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def course():
+    return CourseFactory()
+
+
+def post(client, target, **extra):
+    return client.post(
+        "/api/v1/completions",
+        {"course": target.public_id, "email": "Ann@Example.org", "name": "Ann", **extra},
+        format="json",
+    )
+
+
+def test_awarder_completes_and_repeats_idempotently(course):
+    client = client_for(MembershipFactory(issuer=course.issuer, role=Role.AWARDER).user)
+    first = post(client, course, evidence_url="https://example.org/work")
+    assert first.status_code == 201, first.json()
+    assert first.json()["status"] == "pending" and first.json()["url"].endswith(first.json()["award"])
+    again = post(client, course)
+    assert again.status_code == 200 and again.json()["award"] == first.json()["award"]
+    assert Award.objects.count() == 1
+    assert Award.objects.get().learner.email == "ann@example.org"
+
+
+@pytest.mark.parametrize(("role", "expected"), [(Role.VIEWER, 403), (Role.AWARDER, 201), (Role.OWNER, 201)])
+def test_roles(course, role, expected):
+    client = client_for(MembershipFactory(issuer=course.issuer, role=role).user)
+    assert post(client, course).status_code == expected
+
+
+def test_staff_of_another_institution_cannot_see_the_course(course):
+    client = client_for(MembershipFactory(role=Role.OWNER).user)
+    response = post(client, course)
+    assert response.status_code == 404 and Award.objects.count() == 0
+
+
+def test_anonymous_and_non_staff_are_refused(course):
+    assert post(APIClient(), course).status_code == 401
+    assert post(client_for(UserFactory(is_staff=False)), course).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"name": ""}, "name"),
+        ({"evidence_url": "javascript:alert(1)"}, "evidence_url"),
+        ({"completed_at": "2999-01-01T00:00:00Z"}, "completed_at"),
+        ({"completed_at": "yesterday"}, "completed_at"),
+        ({"course": "x" * 40}, "course"),
+    ],
+)
+def test_bad_input_is_a_clear_400_and_writes_nothing(course, payload, field):
+    client = client_for(MembershipFactory(issuer=course.issuer, role=Role.AWARDER).user)
+    response = post(client, course, **payload)
+    assert response.status_code == 400 and field in response.json()
+    assert Award.objects.count() == 0
+
+
+def test_non_json_body_is_a_400(course):
+    client = client_for(MembershipFactory(issuer=course.issuer, role=Role.AWARDER).user)
+    response = client.post("/api/v1/completions", "{not json", content_type="application/json")
+    assert response.status_code == 400

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from badges.openbadges.hashing import hash_email, new_salt, normalize_email
 from issuers.models import Issuer
+from issuers.public_cache import award_key, invalidate_on_commit
 from issuers.services import audit_record, audit_record_many
 
 from .models import Award, AwardStatus, BadgeClass
@@ -140,6 +141,7 @@ def award_revoke(*, actor, award: Award, reason: str, notify_learner: bool = Fal
     award.revoked_at = timezone.now()
     award.save(update_fields=["status", "revocation_reason", "revoked_at", "updated_at"])
     status_list_set(issuer=award.issuer, index=award.status_list_index, value=True)
+    invalidate_on_commit(award_key(award.public_id))
     audit_record(actor=actor, action="award.revoke", target=award, issuer=award.issuer, reason=reason)
     if notify_learner:
         transaction.on_commit(lambda: _notify_revocation(award.pk))
@@ -172,6 +174,7 @@ def award_renew(*, actor, award: Award, evidence_url: str = "", narrative: str =
     award.status, award.failure_reason = AwardStatus.PENDING, ""
     award.notified_at = award.expiry_reminded_at = None
     award.save()
+    invalidate_on_commit(award_key(award.public_id))
     audit_record(actor=actor, action="award.renew", target=award, issuer=award.issuer, expires=str(award.expires_on))
     award_id = award.id
     transaction.on_commit(lambda: _queue_issue([award_id]))

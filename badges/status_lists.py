@@ -14,6 +14,7 @@ from badges.openbadges.ob3 import status_list as bits
 from badges.openbadges.ob3.proof import sign_credential
 from issuers.identifiers import issuer_did, key_verification_method, status_list_url
 from issuers.models import Issuer, KeyAlgorithm
+from issuers.public_cache import invalidate_issuer_on_commit
 from issuers.selectors import signing_key_active, signing_key_private
 
 from .models import StatusList
@@ -56,6 +57,7 @@ def status_list_set(*, issuer: Issuer, index: int, value: bool, purpose: str = "
     status_list.bits = bytes(bitstring)
     status_list.credential = _sign(status_list)
     status_list.save(update_fields=["bits", "credential", "updated_at"])
+    invalidate_issuer_on_commit(issuer.public_id)
     return status_list
 
 
@@ -65,6 +67,7 @@ def status_list_resign(*, issuer: Issuer, purpose: str = "revocation") -> Status
     status_list = _locked(issuer, purpose)
     status_list.credential = _sign(status_list)
     status_list.save(update_fields=["credential", "updated_at"])
+    invalidate_issuer_on_commit(issuer.public_id)
     return status_list
 
 

@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from issuers.models import Issuer
-from issuers.negotiation import json_response, wants_html
+from issuers.negotiation import body_response, json_body, json_response, wants_html
+from issuers.public_cache import award_key, cached, issuer_key
 
 from . import documents, sharing
 from .downloads import DOWNLOADS, render_download
@@ -21,31 +22,49 @@ from .status_lists import status_list_credential
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
+def _issuer_document(request, public_id: str, name: str, build, content_type: str | None = None):
+    """An issuer-level JSON document, answered from the public cache that key and list changes invalidate."""
+
+    def render_document():
+        issuer = Issuer.objects.filter(public_id=public_id).first()
+        return None if issuer is None else (200, json_body(build(issuer)), content_type or "")
+
+    hit = cached(issuer_key(public_id, name), render_document)
+    if hit is None:
+        raise Http404("No such institution.")
+    status, body, stored_type = hit
+    return body_response(body, request=request, status=status, content_type=stored_type or None)
+
+
 @require_GET
 def issuer_profile(request, public_id: str):
-    issuer = get_object_or_404(Issuer, public_id=public_id)
     if wants_html(request):
+        issuer = get_object_or_404(Issuer, public_id=public_id)
         badge_classes = issuer.badge_classes.order_by("name")
         return render(
             request,
             "public/issuer.html",
             {"issuer": issuer, "badge_classes": badge_classes, "site": settings.PUBLIC_BASE_URL},
         )
-    return json_response(documents.ob2_issuer_profile(issuer), request=request)
+    return _issuer_document(request, public_id, "profile", documents.ob2_issuer_profile)
 
 
 @require_GET
 def revocation_list(request, public_id: str):
-    issuer = get_object_or_404(Issuer, public_id=public_id)
-    return json_response(documents.ob2_revocation_list(issuer), request=request)
+    return _issuer_document(request, public_id, "revocations", documents.ob2_revocation_list)
 
 
 @require_GET
 def status_list(request, public_id: str, purpose: str):
     if purpose != "revocation":
         raise Http404("No such status list.")
-    issuer = get_object_or_404(Issuer, public_id=public_id)
-    return json_response(status_list_credential(issuer=issuer, purpose=purpose), content_type="application/vc+ld+json")
+    return _issuer_document(
+        request,
+        public_id,
+        f"status:{purpose}",
+        lambda issuer: status_list_credential(issuer=issuer, purpose=purpose),
+        content_type="application/vc+ld+json",
+    )
 
 
 def _badge_class(public_id: str) -> BadgeClass:
@@ -104,37 +123,56 @@ def holder_may_see(request, award: Award) -> bool:
     return user.is_authenticated and award.learner.user_id == user.id
 
 
-def _revoked_json(award: Award):
-    body = {"id": assertion_url(award), "revoked": True, "revocationReason": award.revocation_reason}
-    return json_response({"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", **body}, status=410)
-
-
 @require_GET
 def assertion(request, public_id: str):
+    if not wants_html(request):
+        return assertion_json(request, public_id)
     award = _award(public_id)
-    if wants_html(request):
-        if award.status == AwardStatus.REVOKED:
-            return render(
-                request, "public/award_revoked.html", {"award": award, "badge": award.badge_class}, status=410
-            )
-        if not holder_may_see(request, award):
-            return render(request, "public/award_private.html", status=404)
-        return render(
-            request,
-            "public/award.html",
-            {
-                "award": award,
-                "badge": award.badge_class,
-                "issuer": award.issuer,
-                "site": settings.PUBLIC_BASE_URL,
-                **sharing.award_page_context(award),
-                **sharing.viewer_context(request, award),
-            },
-        )
     if award.status == AwardStatus.REVOKED:
-        return _revoked_json(award)
-    # The hosted assertion carries only a salted hash of the address, and hosted verification needs it public.
-    return json_response(award.ob2_assertion, request=request)
+        return render(request, "public/award_revoked.html", {"award": award, "badge": award.badge_class}, status=410)
+    if not holder_may_see(request, award):
+        return render(request, "public/award_private.html", status=404)
+    return render(
+        request,
+        "public/award.html",
+        {
+            "award": award,
+            "badge": award.badge_class,
+            "issuer": award.issuer,
+            "site": settings.PUBLIC_BASE_URL,
+            **sharing.award_page_context(award),
+            **sharing.viewer_context(request, award),
+        },
+    )
+
+
+def _assertion_document(public_id: str) -> tuple[int, bytes, str] | None:
+    award = (
+        Award.objects.filter(public_id=public_id, status__in=[AwardStatus.ISSUED, AwardStatus.REVOKED])
+        .only("public_id", "status", "ob2_assertion", "revocation_reason")
+        .first()
+    )
+    if award is None:
+        return None
+    if award.status == AwardStatus.REVOKED:
+        body = {
+            "@context": "https://w3id.org/openbadges/v2",
+            "id": assertion_url(award),
+            "type": "Assertion",
+            "revoked": True,
+            "revocationReason": award.revocation_reason,
+        }
+        return 410, json_body(body), ""
+    return 200, json_body(award.ob2_assertion), ""
+
+
+def assertion_json(request, public_id: str):
+    """The hosted assertion (or its 410), from the public cache: the hot path of hosted verification."""
+    hit = cached(award_key(public_id), lambda: _assertion_document(public_id))
+    if hit is None:
+        raise Http404("No such badge.")
+    status, body, _type = hit
+    return body_response(body, request=request, status=status)
 
 
 @require_GET
@@ -143,7 +181,7 @@ def award_download(request, public_id: str, filename: str):
         raise Http404("No such download.")
     award = _award(public_id)
     if award.status == AwardStatus.REVOKED:
-        return _revoked_json(award)
+        return assertion_json(request, public_id)
     if not holder_may_see(request, award):
         raise Http404("No such badge.")
     return render_download(award, filename)

@@ -21,11 +21,21 @@ def json_response(
     document: Any, *, request: HttpRequest | None = None, status: int = 200, content_type: str | None = None
 ) -> HttpResponse:
     """Serve `document` as JSON-LD, or as plain JSON to a client that accepts only that."""
+    return body_response(json_body(document), request=request, status=status, content_type=content_type)
+
+
+def json_body(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def body_response(
+    body: bytes, *, request: HttpRequest | None = None, status: int = 200, content_type: str | None = None
+) -> HttpResponse:
+    """Serve an already-serialised JSON document (e.g. from the public cache), negotiating the media type."""
     if content_type is None:
         accept = request.headers.get("Accept") if request is not None else None
         prefers_plain = accept and request.get_preferred_type([JSONLD, "application/json"]) == "application/json"
         content_type = "application/json" if prefers_plain else JSONLD
-    body = json.dumps(document, ensure_ascii=False, indent=2)
     response = HttpResponse(body, status=status, content_type=f"{content_type}; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"  # public documents: any verifier may read them
     response["Vary"] = "Accept"

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from .keys import encrypt_private_key, generate_private_key, public_pem, reencrypt
 from .models import AuditEvent, Issuer, IssuerMembership, KeyAlgorithm, KeyState, Role, SigningKey
+from .public_cache import invalidate_issuer_on_commit
+from .signals import signing_key_revoked
 
 
 def audit_record(*, actor, action: str, target, issuer: Issuer | None = None, **details) -> AuditEvent:
@@ -76,6 +78,7 @@ def signing_key_rotate(*, actor, issuer: Issuer, algorithm: str) -> SigningKey:
         old.state, old.retired_at = KeyState.RETIRED, now
         old.save(update_fields=["state", "retired_at"])
     new = _signing_key_create(issuer=issuer, algorithm=algorithm)
+    invalidate_issuer_on_commit(issuer.public_id)
     audit_record(
         actor=actor,
         action="key.rotate",
@@ -97,6 +100,8 @@ def signing_key_revoke(*, actor, key: SigningKey, reason: str) -> SigningKey:
     key.state, key.revoked_at = KeyState.REVOKED, timezone.now()
     key.save(update_fields=["state", "revoked_at"])
     audit_record(actor=actor, action="key.revoke", target=key, issuer=key.issuer, reason=reason)
+    invalidate_issuer_on_commit(key.issuer.public_id)
+    signing_key_revoked.send(sender=SigningKey, key=key)
     if was_active:
         replacement = _signing_key_create(issuer=key.issuer, algorithm=key.algorithm)
         audit_record(actor=actor, action="key.create", target=replacement, issuer=key.issuer)

@@ -5,9 +5,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from . import public_cache
 from .identity import cryptographic_key_document, issuer_did_document
 from .models import Issuer, KeyAlgorithm, SigningKey
-from .negotiation import json_response
+from .negotiation import body_response, json_body, json_response
 
 
 def _issuer(public_id: str) -> Issuer:
@@ -16,8 +17,17 @@ def _issuer(public_id: str) -> Issuer:
 
 @require_GET
 def issuer_did_json(request, public_id: str):
-    """did:web resolution target: <base>/issuers/<id>/did.json."""
-    return json_response(issuer_did_document(_issuer(public_id)), content_type="application/did+json")
+    """did:web resolution target: <base>/issuers/<id>/did.json (cached; key rotation invalidates it)."""
+
+    def render_document():
+        issuer = Issuer.objects.filter(public_id=public_id).first()
+        return None if issuer is None else (200, json_body(issuer_did_document(issuer)), "application/did+json")
+
+    hit = public_cache.cached(public_cache.issuer_key(public_id, "did"), render_document)
+    if hit is None:
+        raise Http404("No such institution.")
+    status, body, content_type = hit
+    return body_response(body, status=status, content_type=content_type)
 
 
 @require_GET

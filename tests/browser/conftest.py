@@ -69,8 +69,8 @@ def new_page(browser):
     """Pages in separate browser contexts: each context is a separate visitor with its own cookies."""
     contexts = []
 
-    def make(locale: str = "en-GB"):
-        context = browser.new_context(locale=locale, viewport={"width": 1200, "height": 900})
+    def make(locale: str = "en-GB", width: int = 1200, height: int = 900):
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -49,4 +49,29 @@ def test_main_pages_have_no_serious_accessibility_violations(site, new_page):
     french.goto(f"{site}/assertions/{award.public_id}")
     found["public-badge-fr"] = _serious(french)
     screenshot(french, "a11y-public-badge-fr")
+    phone = new_page(width=390, height=844)  # responsive: a phone-sized viewport
+    phone.goto(f"{site}/assertions/{award.public_id}")
+    found["public-badge-phone"] = _serious(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    screenshot(phone, "a11y-public-badge-phone")
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_keyboard_reaches_the_skip_link_and_the_share_tools(site, new_page):
+    award = issue_award(email="ada@example.net")
+    award.public = True
+    award.save(update_fields=["public"])
+    page = new_page()
+    page.goto(f"{site}/assertions/{award.public_id}")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Copy link":
+            break
+    else:
+        raise AssertionError("The copy-link button cannot be reached with the keyboard")
+    page.keyboard.press("Enter")
+    assert page.locator(".copy-status").inner_text() == "Link copied."

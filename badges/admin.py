@@ -8,7 +8,7 @@ from issuers.admin_scoping import IssuerScopedAdmin
 from issuers.permissions import Capability
 
 from .forms import BadgeClassForm
-from .models import Alignment, Award, AwardStatus, BadgeClass
+from .models import Alignment, Award, AwardStatus, BadgeClass, SystemAlert
 from .services import AwardError, award_retry, award_revoke
 
 
@@ -115,3 +115,19 @@ class AwardAdmin(IssuerScopedAdmin):
             except AwardError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
         self.message_user(request, _("%(count)d badge(s) queued again.") % {"count": retried}, messages.SUCCESS)
+
+
+@admin.register(SystemAlert)
+class SystemAlertAdmin(admin.ModelAdmin):
+    """Platform alerts for operators (superusers)."""
+
+    list_display = ("created_at", "kind", "message", "resolved")
+    list_filter = ("kind", "resolved")
+    readonly_fields = ("created_at", "kind", "message")
+    fields = ("created_at", "kind", "message", "resolved")
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False

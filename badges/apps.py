@@ -10,3 +10,12 @@ class BadgesConfig(AppConfig):
         from .receivers import resign_status_lists
 
         signing_key_revoked.connect(resign_status_lists, dispatch_uid="badges.resign_status_lists")
+
+        from django.conf import settings
+
+        from .openbadges.ob3 import proof
+
+        from .receivers import record_fast_path_alert
+
+        proof.set_sample_rate(settings.FAST_PATH_SAMPLE_RATE)
+        proof.set_alert_callback(record_fast_path_alert)

@@ -179,3 +179,18 @@ class StatusList(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} status list of {self.issuer}"
+
+
+class SystemAlert(models.Model):
+    """Something the platform's operators must look at, e.g. the fast canonicalization path switched itself off."""
+
+    kind = models.CharField(max_length=40)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message[:80]}"

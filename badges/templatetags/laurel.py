@@ -16,3 +16,11 @@ def markdown(text: str) -> str:
     html = md.markdown(text or "", extensions=["sane_lists"])
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener nofollow")
     return mark_safe(clean)  # noqa: S308 — nh3 (ammonia) has removed everything but the allowed tags
+
+
+@register.simple_tag
+def active_system_alerts():
+    """Unresolved platform alerts, for the admin index banner (shown to superusers)."""
+    from badges.models import SystemAlert
+
+    return list(SystemAlert.objects.filter(resolved=False)[:5])

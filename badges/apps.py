@@ -14,7 +14,6 @@ class BadgesConfig(AppConfig):
         from django.conf import settings
 
         from .openbadges.ob3 import proof
-
         from .receivers import record_fast_path_alert
 
         proof.set_sample_rate(settings.FAST_PATH_SAMPLE_RATE)

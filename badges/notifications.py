@@ -70,8 +70,13 @@ def awards_remind_expiring(*, within_days: int = 30) -> int:
         if not claimed:
             continue
         award = Award.objects.select_related("badge_class", "issuer", "learner").get(pk=award_id)
-        context = {"award": award, "learner": award.learner, "badge": award.badge_class, "issuer": award.issuer,
-                   "claim_url": claim_url(award)}
+        context = {
+            "award": award,
+            "learner": award.learner,
+            "badge": award.badge_class,
+            "issuer": award.issuer,
+            "claim_url": claim_url(award),
+        }
         try:
             _send(template="award_expiring", to=award.learner.email, context=context)
             sent += 1

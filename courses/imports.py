@@ -270,9 +270,7 @@ def completion_import_confirm(*, actor, completion_import: CompletionImport) -> 
     if not updated:
         raise ImportNotApplicable("This import was already confirmed.")
     try:
-        completion_import_apply_task.apply_async(
-            args=[completion_import.pk, getattr(actor, "pk", None)], retry=False
-        )
+        completion_import_apply_task.apply_async(args=[completion_import.pk, getattr(actor, "pk", None)], retry=False)
     except Exception:  # noqa: BLE001 — broker down: do the work here instead
         completion_import_apply(actor=actor, completion_import=completion_import)
         return True

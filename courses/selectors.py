@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-
 from badges.selectors import award_status_counts, awards_failed
 
 from .models import CompletionImport
@@ -42,5 +41,3 @@ def import_progress(*, completion_import: CompletionImport) -> ImportProgress:
 
 def import_failures(*, completion_import: CompletionImport) -> list[dict]:
     return awards_failed(award_ids=completion_import.award_ids)
-
-

@@ -52,6 +52,7 @@ class CompletionView(APIView):
             )
         except DjangoValidationError as exc:
             raise ValidationError({"detail": exc.messages}) from None
-        body = AwardOutput({"public_id": award.public_id, "status": award.status, "url": assertion_url(award),
-                            "created": created}).data
+        body = AwardOutput(
+            {"public_id": award.public_id, "status": award.status, "url": assertion_url(award), "created": created}
+        ).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,6 +1,7 @@
 """Real processes for the pipeline's integration tests: a private Redis server and Celery workers (with beat)
 running against the test PostgreSQL database, plus `manage.py` producers — the same commands production runs."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -92,26 +93,44 @@ class Platform:
 
     def manage(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
             timeout=timeout,
         )
 
     def start_worker(self) -> subprocess.Popen:
         log = open(self.logs / f"worker-{len(self.workers)}.log", "w")  # noqa: SIM115 — closed with the process
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat", "--concurrency=2",
-             "--loglevel=INFO", f"--schedule={self.logs / 'beat-schedule'}", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--concurrency=2",
+                "--loglevel=INFO",
+                f"--schedule={self.logs / 'beat-schedule'}",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.workers.append(worker)
         return worker
 
     def kill_worker(self, worker: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
         """Kill the worker and its pool children at once, as a crash or an OOM kill would."""
-        try:
+        with contextlib.suppress(ProcessLookupError):  # already gone
             os.killpg(worker.pid, sig)
-        except ProcessLookupError:
-            pass
         worker.wait(timeout=30)
 
     def stop_all(self) -> None:

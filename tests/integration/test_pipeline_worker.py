@@ -101,7 +101,9 @@ def test_a_task_delivered_twice_gives_one_award_and_one_email(platform, tmp_path
     import_csv(platform, course, write_csv(tmp_path / "1.csv", course, 0, 1))  # queued once by the import
     award = Award.objects.get()
     duplicate = platform.manage(
-        "shell", "-c", f"from badges.tasks import award_issue_batch_task as t; t.delay([{award.id}]); t.delay([{award.id}])"
+        "shell",
+        "-c",
+        f"from badges.tasks import award_issue_batch_task as t; t.delay([{award.id}]); t.delay([{award.id}])",
     )
     assert duplicate.returncode == 0, duplicate.stderr
     platform.start_worker()

@@ -12,7 +12,9 @@ from issuers.models import Issuer
 
 
 class Command(BaseCommand):
-    help = "Import enrolments and completions from a CSV file (email, name, course, completed, evidence_url, narrative)."
+    help = (
+        "Import enrolments and completions from a CSV file (email, name, course, completed, evidence_url, narrative)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)

@@ -248,7 +248,7 @@ def _publish(done: list[tuple[Award, Artifacts, dict[str, str]]]) -> int:
         for group in by_issuer.values():
             audit_record_many(actor=None, action="award.issue", issuer=group[0].issuer, targets=group)
         ids = [a.pk for a in published]
-        transaction.on_commit(lambda: [queue_notify(award_id) for award_id in ids])
+        transaction.on_commit(lambda: queue_notify(ids))
     return len(published)
 
 
@@ -279,10 +279,11 @@ def award_issue(*, award_id: int) -> bool:
     return awards_issue(award_ids=[award_id]) == 1
 
 
-def queue_notify(award_id: int) -> None:
-    from .tasks import award_notify_task
+def queue_notify(award_ids: list[int]) -> None:
+    """Queue the learners' e-mails for a published batch (one task per batch; each e-mail is sent at most once)."""
+    from .tasks import award_notify_batch_task
 
     try:
-        award_notify_task.apply_async(args=[award_id], retry=False)
+        award_notify_batch_task.apply_async(args=[award_ids], retry=False)
     except Exception:  # noqa: BLE001 — the sweep finds issued awards never notified
-        log.warning("Could not queue the e-mail for award %s; the sweep will retry", award_id, exc_info=True)
+        log.warning("Could not queue %d e-mail(s); the sweep will retry", len(award_ids), exc_info=True)

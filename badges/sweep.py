@@ -31,8 +31,8 @@ def award_sweep(*, grace_seconds: int | None = None) -> tuple[int, int]:
     )
     if pending:
         _queue_issue(pending)
-    for award_id in unnotified:
-        queue_notify(award_id)
+    if unnotified:
+        queue_notify(unnotified)
     if pending or unnotified:
         log.info("Sweep queued %d pending award(s) and %d e-mail(s)", len(pending), len(unnotified))
     return len(pending), len(unnotified)

@@ -22,10 +22,11 @@ def award_issue_batch_task(award_ids: list[int]) -> None:
     awards_issue(award_ids=award_ids)
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), time_limit=60, soft_time_limit=50, **RETRY)
-def award_notify_task(award_id: int) -> None:
-    """E-mail the learner once; a failure to send un-claims the e-mail so the retry sends it."""
-    award_notify(award_id=award_id)
+@shared_task(acks_late=True, autoretry_for=(Exception,), time_limit=300, soft_time_limit=280, **RETRY)
+def award_notify_batch_task(award_ids: list[int]) -> None:
+    """E-mail each learner once; a failure to send un-claims that e-mail, and the retry sends only what is left."""
+    for award_id in award_ids:
+        award_notify(award_id=award_id)
 
 
 @shared_task(acks_late=True, time_limit=300)

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
+from django.views.generic import TemplateView
 
 admin.site.site_header = _("Laurel — institution admin")
 admin.site.site_title = _("Laurel admin")
@@ -18,5 +18,5 @@ urlpatterns = [
     path("", include("learners.urls")),
     path("", include("badges.verification.urls")),
     path("", include("badges.urls")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
 ]

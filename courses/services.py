@@ -63,14 +63,12 @@ def enrolments_complete(*, actor, completions: list[Completion]) -> list[Award]:
             enrolment.evidence_url = completion.evidence_url or enrolment.evidence_url
             enrolment.evidence_narrative = completion.evidence_narrative or enrolment.evidence_narrative
             newly_completed.append(enrolment)
-    Enrolment.objects.bulk_update(
-        newly_completed, ["status", "completed_at", "evidence_url", "evidence_narrative"], batch_size=1000
-    )
+    _save_completions(newly_completed)
     by_issuer: dict[int, list[Enrolment]] = {}
     for enrolment in newly_completed:
         by_issuer.setdefault(enrolment.course.issuer_id, []).append(enrolment)
     for group in by_issuer.values():
-        audit_record_many(actor=actor, action="enrolment.complete", issuer=group[0].course.issuer, targets=group)
+        _audit_enrolments(actor=actor, action="enrolment.complete", enrolments=group)
     return awards_create(
         actor=actor,
         requests=[
@@ -85,6 +83,39 @@ def enrolments_complete(*, actor, completions: list[Completion]) -> list[Award]:
             for e in (locked[c.enrolment.pk] for c in completions)
         ],
     )
+
+
+def _audit_enrolments(*, actor, action: str, enrolments: list[Enrolment]) -> None:
+    """One event per enrolment when there are a few; one event listing them per course for a bulk import (each
+    award still gets its own award.create event), which keeps a 10,000-row import's audit trail compact."""
+    if len(enrolments) <= 20:
+        audit_record_many(actor=actor, action=action, issuer=enrolments[0].course.issuer, targets=enrolments)
+        return
+    by_course: dict[int, list[Enrolment]] = {}
+    for enrolment in enrolments:
+        by_course.setdefault(enrolment.course_id, []).append(enrolment)
+    for group in by_course.values():
+        course = group[0].course
+        audit_record(
+            actor=actor, action=action, target=course, issuer=course.issuer, enrolments=[e.pk for e in group]
+        )
+
+
+def _save_completions(enrolments: list[Enrolment]) -> None:
+    """One UPDATE per distinct completion time (usually one per import), then one per row that carries evidence.
+
+    Django's bulk_update builds a CASE expression per row and field, which costs seconds for 10,000 rows.
+    """
+    by_time: dict = {}
+    for enrolment in enrolments:
+        by_time.setdefault(enrolment.completed_at, []).append(enrolment.pk)
+    for completed_at, ids in by_time.items():
+        Enrolment.objects.filter(pk__in=ids).update(status=EnrolmentStatus.COMPLETED, completed_at=completed_at)
+    for enrolment in enrolments:
+        if enrolment.evidence_url or enrolment.evidence_narrative:
+            Enrolment.objects.filter(pk=enrolment.pk).update(
+                evidence_url=enrolment.evidence_url, evidence_narrative=enrolment.evidence_narrative
+            )
 
 
 def enrolment_complete(
@@ -126,7 +157,7 @@ def enrolments_enrol(*, actor, course_people: list[tuple[Course, str, str]]) -> 
         enrolment = existing[key]
         by_issuer.setdefault(enrolment.course.issuer_id, []).append(enrolment)
     for group in by_issuer.values():
-        audit_record_many(actor=actor, action="enrolment.create", issuer=group[0].course.issuer, targets=group)
+        _audit_enrolments(actor=actor, action="enrolment.create", enrolments=group)
     return [existing[(course.pk, learners[normalize_email(email)].pk)] for course, email, _name in course_people]
 
 

@@ -23,5 +23,7 @@ def skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media_root(request, tmp_path):
+    """Uploaded and baked files go to a per-test folder (Django tests only; the standards tests need no Django)."""
+    if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("settings").MEDIA_ROOT = tmp_path / "media"

@@ -11,7 +11,6 @@ from PIL import Image
 
 from badges.artwork import ArtworkError, CleanArtwork, validate_artwork
 from badges.openbadges.baking.png import KEYWORD_OB2, bake_png, unbake_png
-from tests.badges.openbadges.django_free import *  # noqa: F403
 from tests.badges.openbadges.hostile_images import SVG_OPEN, Case, corpus, small_png
 
 CASES = corpus()

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def queued(monkeypatch):
     calls: list[list[int]] = []
     monkeypatch.setattr("badges.services._queue_issue", calls.append)
-    monkeypatch.setattr("badges.issuing.queue_notify", lambda award_id: calls.append(["notify", award_id]))
+    monkeypatch.setattr("badges.issuing.queue_notify", lambda ids: calls.extend(["notify", i] for i in ids))
     return calls
 
 

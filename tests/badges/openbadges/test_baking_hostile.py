@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 
 from badges.openbadges.baking.png import KEYWORD_OB2, KEYWORD_OB3, BakingError, bake_png, unbake_png
 from badges.openbadges.baking.svg import bake_svg_ob2_hosted, unbake_svg
-from tests.badges.openbadges.django_free import *  # noqa: F403
 from tests.badges.openbadges.hostile_images import Case, corpus, small_png
 
 CASES = corpus()

@@ -16,7 +16,6 @@ from badges.openbadges.baking.png import (
     read_chunks,
     unbake_png,
 )
-from tests.badges.openbadges.django_free import *  # noqa: F403
 from tests.badges.openbadges.hostile_images import chunk, itxt, small_png, with_chunks_before_iend
 
 ASSERTION_JSON = json.dumps({"id": "https://e.org/a/1", "narrative": 'Ünïcödé ✓ and "quotes"'})

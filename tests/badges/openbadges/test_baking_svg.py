@@ -15,7 +15,6 @@ from badges.openbadges.baking.svg import (
     bake_svg_ob3_jwt,
     unbake_svg,
 )
-from tests.badges.openbadges.django_free import *  # noqa: F403
 
 ARTWORK = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -4,7 +4,6 @@ import hashlib
 import re
 
 from badges.openbadges.hashing import email_matches, hash_email, hash_identity, new_salt, normalize_email
-from tests.badges.openbadges.django_free import *  # noqa: F403  (the pytest -p no:django stand-in)
 
 
 def test_sha256_mayze_vector():

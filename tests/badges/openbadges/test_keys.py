@@ -6,7 +6,6 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from joserfc.jwk import OKPKey, RSAKey
 
 from badges.openbadges import keys
-from tests.badges.openbadges.django_free import *  # noqa: F403
 
 VECTOR_PUBLIC = bytes.fromhex("4bdeafde2ea8beefadd8c699b5c7e0704cf51154d52e17b20b71337ca04cc5a5")
 VECTOR_MULTIKEY = "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"

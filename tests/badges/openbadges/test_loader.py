@@ -10,7 +10,6 @@ from pyld import jsonld
 
 from badges.openbadges import loader
 from badges.openbadges.ob3.processor import expand
-from tests.badges.openbadges.django_free import *  # noqa: F403
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "contexts"
 VECTOR = Path(__file__).resolve().parent / "vectors" / "ob3-eddsa-rdfc-2022"

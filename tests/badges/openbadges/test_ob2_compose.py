@@ -8,7 +8,6 @@ import pytest
 
 from badges.openbadges.ob2 import compose as ob2
 from badges.openbadges.ob2.timestamps import format_datetime
-from tests.badges.openbadges.django_free import *  # noqa: F403
 
 BASE = "https://badges.example.edu"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

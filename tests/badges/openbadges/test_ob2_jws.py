@@ -10,7 +10,6 @@ from joserfc import jws as rfc_jws
 from joserfc.jwk import RSAKey
 
 from badges.openbadges.ob2.jws import SignatureError, public_key_pem, sign_assertion, verify_assertion
-from tests.badges.openbadges.django_free import *  # noqa: F403
 
 ASSERTION = {
     "@context": "https://w3id.org/openbadges/v2",

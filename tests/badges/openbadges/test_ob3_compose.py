@@ -7,7 +7,6 @@ import pytest
 from badges.openbadges.hashing import hash_email
 from badges.openbadges.ob3 import compose
 from badges.openbadges.ob3.safety import assert_signable
-from tests.badges.openbadges.django_free import *  # noqa: F403
 from tests.interop.ob3_kit import IssuerKit, utc
 
 

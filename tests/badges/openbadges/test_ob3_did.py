@@ -5,7 +5,6 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from badges.openbadges.keys import ed25519_to_multikey
 from badges.openbadges.ob3 import did
-from tests.badges.openbadges.django_free import *  # noqa: F403
 
 
 @pytest.mark.parametrize(

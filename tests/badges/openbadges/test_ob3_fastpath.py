@@ -18,7 +18,6 @@ from badges.openbadges.ob3 import proof
 from badges.openbadges.ob3.fastpath import contexts, guard, selftest
 from badges.openbadges.ob3.fastpath.errors import UnknownTerm, UnsupportedValue
 from badges.openbadges.ob3.safety import UnsafeDocumentError
-from tests.badges.openbadges.django_free import *  # noqa: F403
 from tests.interop.ob3_kit import IssuerKit, utc
 
 VECTOR = Path(__file__).resolve().parent / "vectors" / "ob3-eddsa-rdfc-2022"

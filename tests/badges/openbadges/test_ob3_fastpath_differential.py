@@ -26,7 +26,6 @@ from badges.openbadges.ob3.fastpath import FastPathRefusal, canonicalize_fast, c
 from badges.openbadges.ob3.fastpath.dataset import build_dataset, build_statements
 from badges.openbadges.ob3.fastpath.rdfc import canonical_nquads_pyld
 from badges.openbadges.ob3.safety import json_problems
-from tests.badges.openbadges.django_free import *  # noqa: F403
 from tests.badges.openbadges.ob3_generators import Generator, hostile
 
 CREDENTIALS = 5_000

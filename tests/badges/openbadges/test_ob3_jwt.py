@@ -10,7 +10,6 @@ from joserfc import jwt as rfc_jwt
 from joserfc.jwk import RSAKey
 
 from badges.openbadges.ob3 import jwt as vcjwt
-from tests.badges.openbadges.django_free import *  # noqa: F403
 from tests.interop.ob3_kit import IssuerKit, utc
 
 

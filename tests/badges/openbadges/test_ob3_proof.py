@@ -12,7 +12,6 @@ from pyld import jsonld
 from badges.openbadges.loader import document_loader
 from badges.openbadges.ob3 import proof
 from badges.openbadges.ob3.safety import UnsafeDocumentError
-from tests.badges.openbadges.django_free import *  # noqa: F403
 from tests.interop.ob3_kit import IssuerKit, utc
 
 VECTOR = Path(__file__).resolve().parent / "vectors" / "ob3-eddsa-rdfc-2022"

@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from badges.openbadges.ob3 import status_list as sl
-from tests.badges.openbadges.django_free import *  # noqa: F403
 
 # The example encodedList of W3C Bitstring Status List v1.0 (§2.2): a 16 KiB list of zeros.
 SPEC_EXAMPLE = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"

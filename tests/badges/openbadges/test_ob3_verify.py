@@ -8,7 +8,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from badges.openbadges.ob3 import verify as v
-from tests.badges.openbadges.django_free import *  # noqa: F403
 from tests.interop.ob3_kit import IssuerKit, utc
 
 VECTOR = Path(__file__).resolve().parent / "vectors" / "ob3-eddsa-rdfc-2022"

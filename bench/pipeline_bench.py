@@ -1,0 +1,139 @@
+"""End-to-end issuing benchmark (for `make bench`, not a test): 10,000 completions through PostgreSQL, Redis and a
+Celery worker — CSV import, signing (OB 2.0 JWS, OB 3.0 Data Integrity + VC-JWT), self-verification, baking,
+storage and e-mail — on this machine. Prints awards per second and the time to the last badge.
+
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) and redis-server on PATH; uses a throwaway
+database and a private Redis on a free port.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parents[1]
+COUNT = int(os.environ.get("BENCH_COMPLETIONS", "10000"))
+TARGETS = {"issue #5": 120.0, "issue #8": 30.0}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def psql(sql: str, database: str = "postgres") -> None:
+    connection = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=database)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+    connection.close()
+
+
+def issued(database: str) -> int:
+    connection = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=database)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM badges_award WHERE status IN ('issued', 'failed')")
+        (count,) = cursor.fetchone()
+    connection.close()
+    return count
+
+
+def main() -> int:
+    if shutil.which("redis-server") is None:
+        print("SKIPPED: redis-server is not on PATH")
+        return 0
+    database = f"laurel_bench_{os.getpid()}"
+    workdir = Path(tempfile.mkdtemp(prefix="laurel-bench-"))
+    redis_port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "LAUREL_VAR_DIR": str(workdir / "var"),
+        "EMAIL_URL": "dummymail://",
+        "LOG_LEVEL": "WARNING",
+    }
+    python = sys.executable
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    worker = None
+    try:
+        psql(f"DROP DATABASE IF EXISTS {database}")
+        psql(f"CREATE DATABASE {database}")
+        subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        setup = (
+            "from courses.demo import seed_demo; from courses.models import Course; r = seed_demo(); "
+            "print(r.issuer.slug, Course.objects.filter(issuer=r.issuer).first().code)"
+        )
+        out = subprocess.run(
+            [python, "manage.py", "shell", "-c", setup], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        ).stdout.split()
+        slug, code = out[-2], out[-1]
+        baseline = issued(database)  # the demo's six awards, queued before the worker started
+        csv_path = workdir / "completions.csv"
+        rows = "\n".join(f"bench{i}@example.org,Bench Learner {i},{code},yes" for i in range(COUNT))
+        csv_path.write_text("email,name,course,completed\n" + rows + "\n")
+        worker = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--concurrency=2",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(4)  # the worker's start-up (and its fast-path self-test) is not part of the measurement
+        started = time.monotonic()
+        subprocess.run(
+            [python, "manage.py", "import_completions", "--issuer", slug, str(csv_path)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        imported = time.monotonic() - started
+        deadline = started + 600
+        while issued(database) < COUNT + 6 and time.monotonic() < deadline:
+            time.sleep(0.25)
+        total = time.monotonic() - started
+        done = issued(database) - min(baseline, 6)
+        print(f"completions: {COUNT:,} (CSV import through PostgreSQL, Redis, one worker with 2 processes)")
+        print(f"  CSV checked and applied (enrolments, completions, pending awards): {imported:6.1f} s")
+        print(f"  time to the last badge issued, signed, self-verified, baked:        {total:6.1f} s")
+        print(f"  awards issued per second, end to end:                              {done / total:8.1f}")
+        for name, limit in TARGETS.items():
+            verdict = "meets" if total <= limit and done >= COUNT else "misses"
+            print(f"  target {name}: all {COUNT:,} in under {limit:.0f} s — {verdict}")
+        return 0
+    finally:
+        if worker is not None:
+            os.killpg(worker.pid, 15)
+            worker.wait(timeout=30)
+        redis.terminate()
+        redis.wait(timeout=10)
+        psql(f"DROP DATABASE IF EXISTS {database}")
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

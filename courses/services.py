@@ -96,9 +96,7 @@ def _audit_enrolments(*, actor, action: str, enrolments: list[Enrolment]) -> Non
         by_course.setdefault(enrolment.course_id, []).append(enrolment)
     for group in by_course.values():
         course = group[0].course
-        audit_record(
-            actor=actor, action=action, target=course, issuer=course.issuer, enrolments=[e.pk for e in group]
-        )
+        audit_record(actor=actor, action=action, target=course, issuer=course.issuer, enrolments=[e.pk for e in group])
 
 
 def _save_completions(enrolments: list[Enrolment]) -> None:

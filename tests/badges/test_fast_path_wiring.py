@@ -20,5 +20,5 @@ def test_fast_path_alert_is_shown_to_operators(client):
     assert "fast-path-disabled" in page and "hash a != hash b" in page
 
 
-def test_settings_sample_rate_is_applied(settings):
-    assert proof.fast_path_status() is not None
+def test_the_sample_rate_comes_from_settings(settings):
+    assert proof.fast_path_status().sample_rate == settings.FAST_PATH_SAMPLE_RATE == 0.01

@@ -98,8 +98,9 @@ class AwardAdmin(IssuerScopedAdmin):
                 },
             )
         count = 0
+        notify = request.POST.get("notify_learner") == "1"
         for award in queryset:
-            award_revoke(actor=request.user, award=award, reason=reason)
+            award_revoke(actor=request.user, award=award, reason=reason, notify_learner=notify)
             count += 1
         self.message_user(request, _("%(count)d badge(s) revoked.") % {"count": count}, messages.SUCCESS)
         return None

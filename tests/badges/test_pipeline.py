@@ -120,3 +120,28 @@ def test_expiry_reminder_is_sent_once(queued):
     assert awards_remind_expiring(within_days=30) == 1
     assert awards_remind_expiring(within_days=30) == 0
     assert len(mail.outbox) == 1 and "expires on" in mail.outbox[0].body
+
+
+def test_admin_revocation_can_email_the_learner(client, django_capture_on_commit_callbacks, queued):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from issuers.models import Role
+    from tests.factories import MembershipFactory
+
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
+    award_issue(award_id=award.id)
+    client.force_login(MembershipFactory(issuer=award.issuer, role=Role.AWARDER).user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/badges/award/",
+            {
+                "action": "revoke",
+                ACTION_CHECKBOX_NAME: [award.pk],
+                "reason": "Withdrawn",
+                "apply": "1",
+                "notify_learner": "1",
+            },
+        )
+    assert response.status_code == 302
+    assert Award.objects.get(pk=award.pk).status == AwardStatus.REVOKED
+    assert len(mail.outbox) == 1 and "Withdrawn" in mail.outbox[0].body

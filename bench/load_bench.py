@@ -27,8 +27,10 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 DURATION = int(os.environ.get("BENCH_SECONDS", "8"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+# Few connections and sync workers: on 2 cores wrk and gunicorn share the CPUs, and deeper queues only add latency.
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 2) * 2)))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 
 ISSUE_ONE = """
 import django; django.setup()
@@ -117,11 +119,8 @@ def main() -> int:
                 "-w",
                 str(WORKERS),
                 "-k",
-                "gthread",
-                "--threads",
-                "4",
-                "--keep-alive",
-                "5",
+                WORKER_CLASS,
+                *(["--threads", "4", "--keep-alive", "5"] if WORKER_CLASS == "gthread" else []),
                 "--log-level",
                 "warning",
             ],
@@ -139,7 +138,7 @@ def main() -> int:
                 "application/json",
             ),
         ]
-        print(f"gunicorn gthread: {WORKERS} workers x 4 threads on PostgreSQL; wrk -t2 -c{CONNECTIONS} -d{DURATION}s")
+        print(f"gunicorn {WORKER_CLASS}: {WORKERS} workers on PostgreSQL; wrk -t2 -c{CONNECTIONS} -d{DURATION}s")
         print(f"{'endpoint':52} {'req/s':>9} {'p99 ms':>8} {'non-2xx':>8}")
         results = {}
         for name, url, accept in targets:

@@ -28,11 +28,11 @@ from django.urls import Resolver404, resolve
 from badges.models import Award, AwardStatus
 from badges.openbadges import detect
 from badges.openbadges import fetch as safe
+from badges.openbadges.checks import Check, CheckedResult, Verdict
 from badges.openbadges.ob2 import verify as ob2
 from badges.openbadges.ob3 import jwt as vcjwt
 from badges.openbadges.ob3 import verify as ob3
 from badges.openbadges.ob3.did import DidError, did_from_verification_method, did_web_document_url
-from badges.openbadges.ob3.verify import Check
 from badges.openbadges.recipient import ob3_recipient_matches
 from badges.resolvers import NotLocal, fetch_local_status_list, resolve_local_did
 from issuers.models import SigningKey
@@ -41,7 +41,6 @@ from .award import verify_award
 
 log = logging.getLogger(__name__)
 
-Verdict = Literal["valid", "invalid", "valid_with_warnings"]
 _VERDICT_ORDER = {"valid": 0, "valid_with_warnings": 1, "invalid": 2}
 
 
@@ -58,7 +57,7 @@ class VerificationInputError(Exception):
 
 
 @dataclass(slots=True)
-class BadgeReport:
+class BadgeReport(CheckedResult):
     """One verified badge: what it claims (issuer, badge, dates) and every check, in plain language."""
 
     generation: Literal["ob2", "ob3"]
@@ -70,13 +69,6 @@ class BadgeReport:
     issued_on: str | None = None
     expires: str | None = None
     id: str | None = None
-
-    @property
-    def verdict(self) -> Verdict:
-        failed = [c for c in self.checks if not c.ok]
-        if any(c.severity == "error" for c in failed):
-            return "invalid"
-        return "valid_with_warnings" if failed else "valid"
 
     def to_dict(self) -> dict[str, Any]:
         return {

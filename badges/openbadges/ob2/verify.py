@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from badges.openbadges.checks import Check, CheckedResult
 from badges.openbadges.ob2 import jws
-from badges.openbadges.ob3.verify import Check
 from badges.openbadges.recipient import ob2_recipient_matches
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 Clock = Callable[[], datetime]
-Verdict = Literal["valid", "invalid", "valid_with_warnings"]
 _REQUIRED = ("id", "type", "recipient", "badge", "verification", "issuedOn")
 _HOSTED = ("hostedbadge", "hosted")
 _SIGNED = ("signedbadge", "signed")
@@ -63,7 +62,7 @@ def utc_now() -> datetime:
 
 
 @dataclass(slots=True)
-class Ob2Result:
+class Ob2Result(CheckedResult):
     """All checks, the overall verdict, and the documents that were verified (for presenting the badge)."""
 
     form: Literal["hosted", "signed", "unknown"]
@@ -72,20 +71,6 @@ class Ob2Result:
     badge_class: dict[str, Any] | None = None
     issuer: dict[str, Any] | None = None
     key_id: str | None = None
-
-    @property
-    def verdict(self) -> Verdict:
-        failed = [c for c in self.checks if not c.ok]
-        if any(c.severity == "error" for c in failed):
-            return "invalid"
-        return "valid_with_warnings" if failed else "valid"
-
-    @property
-    def valid(self) -> bool:
-        return self.verdict != "invalid"
-
-    def check(self, name: str) -> Check | None:
-        return next((c for c in self.checks if c.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from badges.openbadges.checks import Check, CheckedResult
 from badges.openbadges.keys import KeyEncodingError, ed25519_from_multikey, public_key_from_jwk
 from badges.openbadges.ob3 import jwt as vcjwt
 from badges.openbadges.ob3.did import did_from_verification_method
@@ -43,7 +44,6 @@ __all__ = [
 ResolveDid = Callable[[str], Mapping[str, Any]]
 FetchStatusList = Callable[[str], Mapping[str, Any]]
 Clock = Callable[[], datetime]
-Verdict = Literal["valid", "invalid", "valid_with_warnings"]
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 _OB3_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
@@ -54,41 +54,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One verification step. ``ok`` False with ``severity`` "warning" does not make the credential
-    invalid."""
-
-    name: str
-    ok: bool
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 @dataclass(slots=True)
-class VerificationResult:
+class VerificationResult(CheckedResult):
     """All checks and the overall verdict; ``credential`` is the verified document (decoded, for a JWT)."""
 
     form: Literal["data_integrity", "jwt", "unknown"]
     checks: list[Check] = field(default_factory=list)
     credential: dict[str, Any] | None = None
-
-    @property
-    def verdict(self) -> Verdict:
-        failed = [c for c in self.checks if not c.ok]
-        if any(c.severity == "error" for c in failed):
-            return "invalid"
-        return "valid_with_warnings" if failed else "valid"
-
-    @property
-    def valid(self) -> bool:
-        return self.verdict != "invalid"
-
-    def check(self, name: str) -> Check | None:
-        return next((c for c in self.checks if c.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,42 @@
+"""What every verifier reports: named checks, and the verdict they add up to (OB 2.0 and OB 3.0 alike)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Verdict = Literal["valid", "invalid", "valid_with_warnings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One verification step. ``ok`` False with ``severity`` "warning" does not make the badge invalid."""
+
+    name: str
+    ok: bool
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CheckedResult:
+    """Verdict and lookup over a ``checks`` list; mixed into each verifier's result dataclass."""
+
+    __slots__ = ()
+    checks: list[Check]
+
+    @property
+    def verdict(self) -> Verdict:
+        failed = [c for c in self.checks if not c.ok]
+        if any(c.severity == "error" for c in failed):
+            return "invalid"
+        return "valid_with_warnings" if failed else "valid"
+
+    @property
+    def valid(self) -> bool:
+        return self.verdict != "invalid"
+
+    def check(self, name: str) -> Check | None:
+        return next((c for c in self.checks if c.name == name), None)

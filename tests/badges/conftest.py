@@ -1,4 +1,4 @@
-"""Fixtures for verification tests: no throttling unless a test asks, empty caches, and issued awards."""
+"""Fixtures for badge tests: verification unthrottled with short timeouts, and empty caches around each test."""
 
 import pytest
 from django.core.cache import cache

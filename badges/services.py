@@ -19,12 +19,10 @@ from issuers.public_cache import award_key, invalidate_on_commit
 from issuers.services import audit_record, audit_record_many
 
 from .models import Award, AwardStatus, BadgeClass
-from .status_lists import status_list_set
+from .status_lists import LIST_ENTRIES, status_list_set
 
 log = logging.getLogger(__name__)
 
-# Entries in each issuer's Bitstring Status List: the spec's minimum, which keeps indexes unguessable (herd privacy).
-STATUS_LIST_SIZE = 131_072
 
 
 class AwardError(Exception):
@@ -62,11 +60,11 @@ class AwardRequest:
 def _free_indexes(issuer_id: int, count: int) -> list[int]:
     """Random unused status-list positions; the caller holds the issuer's row lock, so they stay unused."""
     used = set(Award.objects.filter(issuer_id=issuer_id).values_list("status_list_index", flat=True))
-    if len(used) + count > STATUS_LIST_SIZE * 0.9:
+    if len(used) + count > LIST_ENTRIES * 0.9:
         raise AwardError("The institution's status list is nearly full; contact the platform operators.")
     chosen: set[int] = set()
     while len(chosen) < count:
-        index = secrets.randbelow(STATUS_LIST_SIZE)
+        index = secrets.randbelow(LIST_ENTRIES)
         if index not in used:
             chosen.add(index)
     return list(chosen)

@@ -19,6 +19,7 @@ from issuers.selectors import signing_key_active, signing_key_private
 
 from .models import StatusList
 
+# The spec's minimum size; awards draw random indexes in it, so a list reveals nothing of who was revoked.
 LIST_ENTRIES = bits.MIN_ENTRIES
 
 

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from badges.openbadges.baking import png, svg
 from badges.openbadges.baking.errors import BakingError
@@ -78,12 +79,14 @@ class Artifacts:
     svg: bytes | None
 
 
+@sensitive_variables()
 def keys_for(issuer) -> SigningKeys:
     ed = signing_key_active(issuer=issuer, algorithm=KeyAlgorithm.ED25519)
     rsa = signing_key_active(issuer=issuer, algorithm=KeyAlgorithm.RSA2048)
     return SigningKeys(ed, signing_key_private(key=ed), rsa, signing_key_private(key=rsa))
 
 
+@sensitive_variables()
 def sign(award: Award, keys: SigningKeys) -> tuple[dict, str, dict, str]:
     """OB 2.0 hosted assertion and signed JWS; OB 3.0 credential with its Data Integrity proof, then as a VC-JWT."""
     hosted = documents.ob2_hosted_assertion(award)
@@ -171,6 +174,7 @@ def artwork_of(award: Award) -> tuple[bytes, str]:
     return data, ("png" if data.startswith(b"\x89PNG") else "svg")
 
 
+@sensitive_variables()
 def produce(award: Award, context: IssueContext) -> Artifacts:
     keys = context.keys(award.issuer)
     hosted, signed_jws, credential, credential_jwt = sign(award, keys)
@@ -252,6 +256,7 @@ def _publish(done: list[tuple[Award, Artifacts, dict[str, str]]]) -> int:
     return len(published)
 
 
+@sensitive_variables()
 def awards_issue(*, award_ids: list[int]) -> int:
     """Issue a batch of awards: keys, DID documents and artwork loaded once, one transaction to publish them.
 

@@ -24,7 +24,6 @@ from .status_lists import LIST_ENTRIES, status_list_set
 log = logging.getLogger(__name__)
 
 
-
 class AwardError(Exception):
     """A request about an award that cannot be honoured; the message is shown to the user."""
 

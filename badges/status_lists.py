@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from badges.openbadges.ob3 import compose as ob3
 from badges.openbadges.ob3 import status_list as bits
@@ -23,6 +24,7 @@ from .models import StatusList
 LIST_ENTRIES = bits.MIN_ENTRIES
 
 
+@sensitive_variables()
 def _sign(status_list: StatusList) -> dict[str, Any]:
     issuer = status_list.issuer
     key = signing_key_active(issuer=issuer, algorithm=KeyAlgorithm.ED25519)

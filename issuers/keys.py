@@ -2,7 +2,8 @@
 
 Private keys are serialised to PKCS#8 DER and encrypted with MultiFernet over settings.KEY_ENCRYPTION_KEYS (the
 first key encrypts, any decrypts), so the key-encryption key can be rotated without losing signing keys.
-Decrypted keys exist only in memory, as `cryptography` objects handed to the signing code.
+Decrypted keys exist only in memory, as `cryptography` objects handed to the signing code; the functions that hold
+them are marked `sensitive_variables`, so error reports (debug pages, admin e-mails) never show their locals.
 """
 
 from functools import lru_cache
@@ -11,6 +12,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from .models import KeyAlgorithm
 
@@ -28,6 +30,7 @@ def fernet() -> MultiFernet:
     return _fernet(tuple(settings.KEY_ENCRYPTION_KEYS))
 
 
+@sensitive_variables()
 def generate_private_key(algorithm: str):
     if algorithm == KeyAlgorithm.ED25519:
         return ed25519.Ed25519PrivateKey.generate()
@@ -44,6 +47,7 @@ def public_pem(private_key) -> str:
     )
 
 
+@sensitive_variables()
 def encrypt_private_key(private_key) -> str:
     der = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -51,6 +55,7 @@ def encrypt_private_key(private_key) -> str:
     return fernet().encrypt(der).decode()
 
 
+@sensitive_variables()
 def decrypt_private_key(token: str):
     try:
         der = fernet().decrypt(token.encode())

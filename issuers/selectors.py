@@ -1,6 +1,7 @@
 """Reads about institutions: which a user belongs to, with what role, and their keys."""
 
 from django.db.models import QuerySet
+from django.views.decorators.debug import sensitive_variables
 
 from .keys import decrypt_private_key
 from .models import Issuer, IssuerMembership, KeyAlgorithm, KeyState, SigningKey
@@ -39,6 +40,7 @@ def signing_keys_published(*, issuer: Issuer, algorithm: str | None = None) -> Q
     return qs.order_by("created_at")
 
 
+@sensitive_variables()
 def signing_key_private(*, key: SigningKey):
     """The decrypted private key, as a `cryptography` object. Callers keep it in memory only."""
     return decrypt_private_key(key.private_key_encrypted)

@@ -112,3 +112,36 @@ def test_key_encryption_key_rotation(settings):
     with pytest.raises(KeyDecryptionError) as excinfo:
         signing_key_private(key=key)
     assert key.private_key_encrypted not in str(excinfo.value)
+
+
+def _report_of_a_failure_after_decryption(key, monkeypatch) -> str:
+    """The HTML error report Django would build (debug page, admin e-mail) for a failure just after decryption.
+
+    Kept apart from the test so that no frame of the report holds the key bytes except the code under test."""
+    import html
+    import sys
+
+    from django.views.debug import ExceptionReporter
+    from django.views.decorators.debug import sensitive_variables
+
+    from issuers import keys as key_module
+
+    @sensitive_variables()  # this stand-in's own arguments are the key bytes too
+    def broken_loader(*args, **kwargs):
+        raise ValueError("simulated failure after decryption")
+
+    monkeypatch.setattr(key_module.serialization, "load_der_private_key", broken_loader)
+    try:
+        signing_key_private(key=key)
+    except ValueError:
+        return html.unescape(ExceptionReporter(None, *sys.exc_info()).get_traceback_html())
+    raise AssertionError("the stand-in loader did not fail")
+
+
+def test_error_reports_never_show_the_decrypted_key(monkeypatch):
+    issuer = IssuerFactory()
+    key = signing_key_active(issuer=issuer, algorithm=KeyAlgorithm.ED25519)
+    der_repr = repr(raw_private_forms(signing_key_private(key=key))[0])
+    report = _report_of_a_failure_after_decryption(key, monkeypatch)
+    assert "decrypt_private_key" in report and "********" in report
+    assert der_repr[2:40] not in report

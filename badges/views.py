@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 
 from issuers.models import Issuer
 from issuers.negotiation import body_response, json_body, json_response, wants_html
-from issuers.public_cache import award_key, cached, issuer_key
+from issuers.public_cache import award_key, cached
+from issuers.views import issuer_document_response
 
 from . import documents, sharing
 from .downloads import DOWNLOADS, render_download
@@ -20,20 +21,6 @@ from .models import Award, AwardStatus, BadgeClass
 from .status_lists import status_list_credential
 
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
-
-def _issuer_document(request, public_id: str, name: str, build, content_type: str | None = None):
-    """An issuer-level JSON document, answered from the public cache that key and list changes invalidate."""
-
-    def render_document():
-        issuer = Issuer.objects.filter(public_id=public_id).first()
-        return None if issuer is None else (200, json_body(build(issuer)), content_type or "")
-
-    hit = cached(issuer_key(public_id, name), render_document)
-    if hit is None:
-        raise Http404("No such institution.")
-    status, body, stored_type = hit
-    return body_response(body, request=request, status=status, content_type=stored_type or None)
 
 
 @require_GET
@@ -46,19 +33,19 @@ def issuer_profile(request, public_id: str):
             "public/issuer.html",
             {"issuer": issuer, "badge_classes": badge_classes, "site": settings.PUBLIC_BASE_URL},
         )
-    return _issuer_document(request, public_id, "profile", documents.ob2_issuer_profile)
+    return issuer_document_response(request, public_id, "profile", documents.ob2_issuer_profile)
 
 
 @require_GET
 def revocation_list(request, public_id: str):
-    return _issuer_document(request, public_id, "revocations", documents.ob2_revocation_list)
+    return issuer_document_response(request, public_id, "revocations", documents.ob2_revocation_list)
 
 
 @require_GET
 def status_list(request, public_id: str, purpose: str):
     if purpose != "revocation":
         raise Http404("No such status list.")
-    return _issuer_document(
+    return issuer_document_response(
         request,
         public_id,
         f"status:{purpose}",

@@ -2,7 +2,6 @@
 served by badges.views, which also lists its badges.)"""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from . import public_cache
@@ -11,23 +10,25 @@ from .models import Issuer, KeyAlgorithm, SigningKey
 from .negotiation import body_response, json_body, json_response
 
 
-def _issuer(public_id: str) -> Issuer:
-    return get_object_or_404(Issuer, public_id=public_id)
+def issuer_document_response(request, public_id: str, name: str, build, content_type: str | None = None):
+    """An institution's JSON document `name`, built by `build(issuer)` and answered from the public cache that key
+    rotation and list changes invalidate. `content_type` None negotiates JSON-LD or JSON per request."""
+
+    def render_document():
+        issuer = Issuer.objects.filter(public_id=public_id).first()
+        return None if issuer is None else (200, json_body(build(issuer)), content_type or "")
+
+    hit = public_cache.cached(public_cache.issuer_key(public_id, name), render_document)
+    if hit is None:
+        raise Http404("No such institution.")
+    status, body, stored_type = hit
+    return body_response(body, request=request, status=status, content_type=stored_type or None)
 
 
 @require_GET
 def issuer_did_json(request, public_id: str):
-    """did:web resolution target: <base>/issuers/<id>/did.json (cached; key rotation invalidates it)."""
-
-    def render_document():
-        issuer = Issuer.objects.filter(public_id=public_id).first()
-        return None if issuer is None else (200, json_body(issuer_did_document(issuer)), "application/did+json")
-
-    hit = public_cache.cached(public_cache.issuer_key(public_id, "did"), render_document)
-    if hit is None:
-        raise Http404("No such institution.")
-    status, body, content_type = hit
-    return body_response(body, status=status, content_type=content_type)
+    """did:web resolution target: <base>/issuers/<id>/did.json."""
+    return issuer_document_response(request, public_id, "did", issuer_did_document, "application/did+json")
 
 
 @require_GET

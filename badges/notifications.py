@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -24,12 +23,12 @@ def _send(*, template: str, to: str, context: dict) -> None:
     message.send()
 
 
-def award_notify(*, award_id: int) -> bool:
-    """Send the 'your badge is ready' e-mail once. Returns True if this call sent it."""
-    with transaction.atomic():
-        claimed = Award.objects.filter(pk=award_id, status=AwardStatus.ISSUED, notified_at__isnull=True).update(
-            notified_at=timezone.now()
-        )
+def _send_once(*, award_id: int, marker: str, template: str, only_if: dict) -> bool:
+    """Send `template` to the award's learner at most once: claim `marker` (a timestamp field) with a conditional
+    UPDATE, send, and clear the claim again if sending fails (then re-raise, so the caller can retry)."""
+    claimed = Award.objects.filter(pk=award_id, **{f"{marker}__isnull": True}, **only_if).update(
+        **{marker: timezone.now()}
+    )
     if not claimed:
         return False
     award = Award.objects.select_related("badge_class", "issuer", "learner").get(pk=award_id)
@@ -42,12 +41,18 @@ def award_notify(*, award_id: int) -> bool:
         "site": settings.PUBLIC_BASE_URL,
     }
     try:
-        _send(template="award_issued", to=award.learner.email, context=context)
+        _send(template=template, to=award.learner.email, context=context)
     except Exception:
-        # Un-claim so a retry sends it; the exception makes the task retry.
-        Award.objects.filter(pk=award_id).update(notified_at=None)
+        Award.objects.filter(pk=award_id).update(**{marker: None})
         raise
     return True
+
+
+def award_notify(*, award_id: int) -> bool:
+    """Send the 'your badge is ready' e-mail once. Returns True if this call sent it."""
+    return _send_once(
+        award_id=award_id, marker="notified_at", template="award_issued", only_if={"status": AwardStatus.ISSUED}
+    )
 
 
 def award_revocation_notify(*, award: Award) -> None:
@@ -66,21 +71,8 @@ def awards_remind_expiring(*, within_days: int = 30) -> int:
     ).values_list("id", flat=True)
     sent = 0
     for award_id in list(due):
-        claimed = Award.objects.filter(pk=award_id, expiry_reminded_at__isnull=True).update(expiry_reminded_at=now)
-        if not claimed:
-            continue
-        award = Award.objects.select_related("badge_class", "issuer", "learner").get(pk=award_id)
-        context = {
-            "award": award,
-            "learner": award.learner,
-            "badge": award.badge_class,
-            "issuer": award.issuer,
-            "claim_url": claim_url(award),
-        }
         try:
-            _send(template="award_expiring", to=award.learner.email, context=context)
-            sent += 1
-        except Exception:
-            Award.objects.filter(pk=award_id).update(expiry_reminded_at=None)
+            sent += _send_once(award_id=award_id, marker="expiry_reminded_at", template="award_expiring", only_if={})
+        except Exception:  # noqa: BLE001 — one failed reminder must not stop the others; tomorrow's run retries
             log.warning("Could not send the expiry reminder for award %s", award_id, exc_info=True)
     return sent

@@ -145,3 +145,21 @@ def test_admin_revocation_can_email_the_learner(client, django_capture_on_commit
     assert response.status_code == 302
     assert Award.objects.get(pk=award.pk).status == AwardStatus.REVOKED
     assert len(mail.outbox) == 1 and "Withdrawn" in mail.outbox[0].body
+
+
+def test_a_failed_send_is_unclaimed_so_the_retry_sends_it(queued, monkeypatch):
+    from badges import notifications
+
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
+    award_issue(award_id=award.id)
+
+    def smtp_down(**kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(notifications, "_send", smtp_down)
+    with pytest.raises(OSError):
+        award_notify(award_id=award.id)
+    assert Award.objects.get(pk=award.pk).notified_at is None
+    monkeypatch.undo()
+    assert award_notify(award_id=award.id) is True
+    assert len(mail.outbox) == 1

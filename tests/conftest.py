@@ -3,8 +3,14 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from config.celery import app as celery_app
+
+# No per-example deadline: on a shared 2-core CI machine a slow example is load, not a bug (a timing assertion
+# would be a flaky test). Each property test still bounds its work with max_examples.
+hypothesis_settings.register_profile("laurel", deadline=None)
+hypothesis_settings.load_profile("laurel")
 
 # Unit tests never publish to a shared broker, where a stale message could reach a worker of another test run.
 # Integration tests run their worker and their producers in subprocesses with an explicit broker URL.

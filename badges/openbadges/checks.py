@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -40,3 +41,9 @@ class CheckedResult:
 
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
+
+
+def node_types(node: Any) -> list[str]:
+    """The ``type`` of a JSON-LD node as a list of strings (a single string, a list, or nothing)."""
+    value = node.get("type") if isinstance(node, Mapping) else None
+    return [value] if isinstance(value, str) else [t for t in value or [] if isinstance(t, str)]

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from badges.openbadges.checks import Check, CheckedResult
+from badges.openbadges.checks import node_types
 from badges.openbadges.ob2 import jws
 from badges.openbadges.recipient import ob2_recipient_matches
 
@@ -85,11 +86,6 @@ class Ob2Result(CheckedResult):
 # --------------------------------------------------------------------------------------------------
 
 
-def _types(node: Any) -> list[str]:
-    value = node.get("type") if isinstance(node, Mapping) else None
-    return [value] if isinstance(value, str) else [t for t in value or [] if isinstance(t, str)]
-
-
 def _is_http(value: Any) -> bool:
     if not isinstance(value, str):
         return False
@@ -139,7 +135,7 @@ def _format_check(assertion: Any) -> Check:
     if not isinstance(assertion, Mapping):
         return Check("format", False, "This is not an Open Badges 2.0 Assertion (not a JSON object).")
     problems = [f"it has no {name}" for name in _REQUIRED if name not in assertion]
-    if "type" in assertion and "Assertion" not in _types(assertion):
+    if "type" in assertion and "Assertion" not in node_types(assertion):
         problems.append("its type is not Assertion")
     context = assertion.get("@context")
     if context is not None and CONTEXT not in (context if isinstance(context, list) else [context]):
@@ -194,7 +190,7 @@ def _badge_and_issuer(result: Ob2Result, assertion: Mapping[str, Any], fetch: Fe
         badge_class, error = None, "The Assertion's badge is neither a URL nor an embedded BadgeClass."
     if badge_class is not None:
         missing = [n for n in ("name", "description", "criteria", "issuer") if n not in badge_class]
-        if "BadgeClass" not in _types(badge_class) or missing:
+        if "BadgeClass" not in node_types(badge_class) or missing:
             error = "The badge class is not a well-formed BadgeClass" + (
                 f" (it has no {', '.join(missing)})." if missing else "."
             )
@@ -214,7 +210,7 @@ def _badge_and_issuer(result: Ob2Result, assertion: Mapping[str, Any], fetch: Fe
     if issuer is not None:
         if issuer.get("id") != issuer_id:
             issuer, error = None, f"The issuer profile served at {issuer_id} gives another id ({issuer.get('id')})."
-        elif not {"Issuer", "Profile"} & set(_types(issuer)) or not issuer.get("name"):
+        elif not {"Issuer", "Profile"} & set(node_types(issuer)) or not issuer.get("name"):
             issuer, error = None, f"What {issuer_id} returned is not an issuer profile."
     result.issuer = issuer
     if issuer is None:
@@ -258,7 +254,7 @@ def _revocation_list_check(
     document, error = _fetch_object(fetch, url, what="revocation list")
     if document is None:
         return Check("status", False, error or "The revocation list could not be read.", "warning")
-    if "RevocationList" not in _types(document):
+    if "RevocationList" not in node_types(document):
         return Check("status", False, f"What {url} returned is not a RevocationList.", "warning")
     assertion_id = assertion.get("id")
     for entry in document.get("revokedAssertions") or []:

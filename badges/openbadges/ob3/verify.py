@@ -27,6 +27,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from badges.openbadges.checks import Check, CheckedResult
+from badges.openbadges.checks import node_types
 from badges.openbadges.keys import KeyEncodingError, ed25519_from_multikey, public_key_from_jwk
 from badges.openbadges.ob3 import jwt as vcjwt
 from badges.openbadges.ob3.did import did_from_verification_method
@@ -75,11 +76,6 @@ class VerificationResult(CheckedResult):
 # ---------------------------------------------------------------------------------------------------
 
 
-def _types(node: Any) -> list[str]:
-    value = node.get("type") if isinstance(node, Mapping) else None
-    return [value] if isinstance(value, str) else [t for t in value or [] if isinstance(t, str)]
-
-
 def _issuer_id(credential: Mapping[str, Any]) -> str | None:
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
@@ -96,7 +92,7 @@ def _format_check(credential: Any) -> Check:
         problems.append(f"its first @context is not {VC_V2_CONTEXT}")
     if len(contexts) < 2 or not str(contexts[1]).startswith(_OB3_CONTEXT_PREFIX):
         problems.append("its second @context is not an Open Badges 3.0 context")
-    types = _types(credential)
+    types = node_types(credential)
     if "VerifiableCredential" not in types or not _OB_TYPES & set(types):
         problems.append("its type is not VerifiableCredential + OpenBadgeCredential")
     for name in ("id", "issuer", "validFrom", "credentialSubject"):
@@ -202,7 +198,7 @@ def _status_check(credential: Mapping[str, Any], ctx: _Context) -> Check:
         return Check("status", True, "The issuer publishes no revocation status for this credential.")
     entries = entry if isinstance(entry, list) else [entry]
     for item in entries:
-        if isinstance(item, Mapping) and "BitstringStatusListEntry" in _types(item):
+        if isinstance(item, Mapping) and "BitstringStatusListEntry" in node_types(item):
             return _bitstring_check(item, _issuer_id(credential), ctx)
     return Check("status", False, "The credential's status uses a method this verifier cannot check.", "warning")
 
@@ -219,7 +215,7 @@ def _bitstring_check(entry: Mapping[str, Any], issuer_id: str | None, ctx: _Cont
         status_list = ctx.fetch_status_list(url)
     except Exception as exc:  # noqa: BLE001 - any fetch failure is reported, not raised
         return Check("status", False, f"The revocation list could not be fetched from {url}: {exc}", "warning")
-    if not isinstance(status_list, Mapping) or "BitstringStatusListCredential" not in _types(status_list):
+    if not isinstance(status_list, Mapping) or "BitstringStatusListCredential" not in node_types(status_list):
         return Check("status", False, "The revocation list is not a BitstringStatusListCredential.")
     signature, key = _data_integrity_checks(status_list, ctx.resolve_did)
     if not signature.ok:

@@ -27,8 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from badges.openbadges.checks import Check, CheckedResult
-from badges.openbadges.checks import node_types
+from badges.openbadges.checks import Check, CheckedResult, node_types
 from badges.openbadges.ob2 import jws
 from badges.openbadges.recipient import ob2_recipient_matches
 

@@ -26,8 +26,7 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from badges.openbadges.checks import Check, CheckedResult
-from badges.openbadges.checks import node_types
+from badges.openbadges.checks import Check, CheckedResult, node_types
 from badges.openbadges.keys import KeyEncodingError, ed25519_from_multikey, public_key_from_jwk
 from badges.openbadges.ob3 import jwt as vcjwt
 from badges.openbadges.ob3.did import did_from_verification_method

@@ -27,40 +27,50 @@ def canonical_nquads_pyld(statements: list[Statement]) -> str:
     return URDNA2015().main(to_pyld_dataset(statements), {"format": "application/n-quads"})
 
 
-def _first_degree_hash(node: str, statements: list[Statement]) -> str:
-    lines = []
-    for subject, predicate, obj, _literal in statements:
-        if subject[0] == "_":
-            subject = "_:a" if subject == node else "_:z"
-        if obj[0] == "_":
-            obj = "_:a" if obj == node else "_:z"
-        lines.append(f"{subject} {predicate} {obj} .\n")
-    lines.sort()
-    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
-
-
 def canonical_nquads(statements: list[Statement]) -> str:
     """RDFC-1.0 canonical N-Quads of the statements of one default graph."""
     lines: list[str] = []
-    by_node: dict[str, list[Statement]] = {}
-    pending: list[Statement] = []
-    for statement in statements:
-        subject, predicate, obj, _literal = statement
-        s_blank, o_blank = subject[0] == "_", obj[0] == "_"
-        if not s_blank and not o_blank:
-            lines.append(f"{subject} {predicate} {obj} .\n")
-            continue
-        pending.append(statement)
-        # As pyld does (and the spec's blank node to quads map): one reference per occurrence.
-        if s_blank:
-            by_node.setdefault(subject, []).append(statement)
-        if o_blank:
-            by_node.setdefault(obj, []).append(statement)
-    hashes = sorted((_first_degree_hash(node, refs), node) for node, refs in by_node.items())
+    # Per blank node, the lines of its first-degree hash (§4.6: itself as _:a, any other blank node as _:z), one
+    # per occurrence as pyld's blank node to quads map has them; and the statements still to relabel, with the
+    # text after their blank subject already joined (each statement is formatted once for both uses).
+    hash_lines: dict[str, list[str]] = {}
+    pending: list[tuple[str, str, str, str]] = []
+    for subject, predicate, obj, _literal in statements:
+        if subject[0] != "_":
+            if obj[0] != "_":
+                lines.append(f"{subject} {predicate} {obj} .\n")
+                continue
+            head = f"{subject} {predicate} "
+            hash_lines.setdefault(obj, []).append(head + "_:a .\n")
+            pending.append((subject, head, obj, " .\n"))
+        elif obj[0] != "_":
+            tail = f" {predicate} {obj} .\n"
+            hash_lines.setdefault(subject, []).append("_:a" + tail)
+            pending.append((subject, "", "", tail))
+        elif obj == subject:
+            line = f"_:a {predicate} _:a .\n"
+            hash_lines.setdefault(subject, []).extend((line, line))
+            pending.append((subject, f" {predicate} ", obj, " .\n"))
+        else:
+            hash_lines.setdefault(subject, []).append(f"_:a {predicate} _:z .\n")
+            hash_lines.setdefault(obj, []).append(f"_:z {predicate} _:a .\n")
+            pending.append((subject, f" {predicate} ", obj, " .\n"))
+    sha256 = hashlib.sha256
+    hashes = sorted(
+        (sha256("".join(sorted(node_lines)).encode("utf-8")).hexdigest(), node)
+        for node, node_lines in hash_lines.items()
+    )
     if any(hashes[i][0] == hashes[i + 1][0] for i in range(len(hashes) - 1)):
         return canonical_nquads_pyld(statements)  # shared first-degree hashes: the N-degree search decides
     canonical = {node: f"_:c14n{i}" for i, (_hash, node) in enumerate(hashes)}
-    for subject, predicate, obj, _literal in pending:
-        lines.append(f"{canonical.get(subject, subject)} {predicate} {canonical.get(obj, obj)} .\n")
+    # (subject, head, obj, tail): an IRI subject has its text in ``head``; a blank one is relabelled, then the
+    # predicate (in ``head`` when the object is blank too, else all of ``tail``), the relabelled object, the end.
+    for subject, head, obj, tail in pending:
+        if subject[0] != "_":
+            lines.append(head + canonical[obj] + tail)
+        elif obj:
+            lines.append(canonical[subject] + head + canonical[obj] + tail)
+        else:
+            lines.append(canonical[subject] + tail)
     lines.sort()
     return "".join(lines)

@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-import base58
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld import jsonld
@@ -54,6 +53,7 @@ __all__ = [
     "ProofError",
     "ProofVerification",
     "UnsafeDocumentError",
+    "b58decode",
     "b58encode",
     "canonicalize",
     "canonicalize_traced",
@@ -130,19 +130,41 @@ def _tree_copy(node: Any) -> Any:
 
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+# Two digits at a time: a table of the 58² digit pairs and of their values.
+_B58_PAIRS = [high + low for high in _B58_ALPHABET for low in _B58_ALPHABET]
+_B58_PAIR_VALUES = {pair: value for value, pair in enumerate(_B58_PAIRS)}
+_B58_DIGIT_VALUES = {digit: value for value, digit in enumerate(_B58_ALPHABET)}
 _B58_CHUNK = 58**10
 
 
 def b58encode(data: bytes) -> str:
     """base58btc (Bitcoin alphabet) of ``data``; the same text as ``base58.b58encode``, ten digits per division."""
-    number, digits = int.from_bytes(data, "big"), []
+    number, pairs = int.from_bytes(data, "big"), []
     while number:
         number, chunk = divmod(number, _B58_CHUNK)
-        for _ in range(10):
-            chunk, digit = divmod(chunk, 58)
-            digits.append(_B58_ALPHABET[digit])
+        for _ in range(5):
+            chunk, pair = divmod(chunk, 3364)
+            pairs.append(_B58_PAIRS[pair])
     leading_zeros = len(data) - len(data.lstrip(b"\0"))
-    return "1" * leading_zeros + "".join(reversed(digits)).lstrip("1")
+    return "1" * leading_zeros + "".join(reversed(pairs)).lstrip("1")
+
+
+def b58decode(text: str) -> bytes:
+    """The bytes of base58btc ``text``; the same as ``base58.b58decode`` (trailing whitespace ignored), or
+    ValueError."""
+    text = text.rstrip()
+    if not text.isascii():
+        raise ValueError("base58btc text is ASCII")
+    digits = text.lstrip("1")
+    number, odd = 0, len(digits) % 2
+    try:
+        if odd:
+            number = _B58_DIGIT_VALUES[digits[0]]
+        for i in range(odd, len(digits), 2):
+            number = number * 3364 + _B58_PAIR_VALUES[digits[i : i + 2]]
+    except KeyError:
+        raise ValueError("not a base58btc character") from None
+    return bytes(len(text) - len(digits)) + number.to_bytes((number.bit_length() + 7) // 8, "big")
 
 
 def sign_credential(
@@ -235,7 +257,7 @@ def verify_proof(*, document: Mapping[str, Any], public_key: Ed25519PublicKey) -
     try:
         if not isinstance(value, str) or not value.startswith("z"):
             raise ValueError("not base58btc multibase")
-        signature = base58.b58decode(value[1:])
+        signature = b58decode(value[1:])
     except ValueError:
         return fail("The proofValue is not a base58btc multibase string.")
     if len(signature) != 64:

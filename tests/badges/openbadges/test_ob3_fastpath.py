@@ -245,3 +245,20 @@ def test_b58encode_matches_the_base58_package() -> None:
     samples = [b"", b"\0", b"\0\0\1", b"\xff" * 64, bytes(64), *(os.urandom(n) for n in range(1, 80))]
     for data in samples:
         assert proof.b58encode(data) == base58.b58encode(data).decode("ascii"), data.hex()
+
+
+def test_b58decode_matches_the_base58_package() -> None:
+    samples = [b"", b"\0", b"\0\0\1", b"\xff" * 64, bytes(64), *(os.urandom(n) for n in range(1, 80))]
+    for data in samples:
+        text = base58.b58encode(data).decode("ascii")
+        # Trailing whitespace is ignored by both; anything else outside the alphabet is refused by both.
+        for variant in (text, text + " \n", "1" + text, " " + text, text + "0", text + "l", text + "é"):
+            try:
+                expected: bytes | None = base58.b58decode(variant)
+            except ValueError:
+                expected = None
+            if expected is None:
+                with pytest.raises(ValueError):
+                    proof.b58decode(variant)
+            else:
+                assert proof.b58decode(variant) == expected, variant

@@ -130,6 +130,30 @@ def _vocab_iri(value: str, context: ActiveContext, path: str) -> str:
     return definition.iri
 
 
+#: Identifiers already accepted in a context, as N-Quads terms. Issuer, achievement, image and list URLs recur in
+#: every credential, so most identifiers skip the checks of :func:`_iri`; cleared when full (unique ids churn it).
+_KNOWN_IRIS_MAX = 2048
+
+
+def _reading(context: ActiveContext) -> tuple[dict[str, _Handler], tuple[str, ...], dict[str, str]]:
+    """What a node needs from its context, in one lookup: the handlers, the id keys, the accepted identifiers."""
+    reading = context.memo.get("reading")
+    if reading is None:
+        handlers = _handlers(context)
+        id_keys = tuple(key for key, handler in handlers.items() if handler[0] == _ID)
+        reading = context.memo.setdefault("reading", (handlers, id_keys, {}))
+    return reading
+
+
+def _iri_term(value: Any, context: ActiveContext, known: dict[str, str], path: str, key: str) -> str:
+    """``<iri>`` for an identifier :func:`_iri` accepts in ``context`` (remembered in ``known``), or a refusal."""
+    term = f"<{_iri(value, context, f'{path}.{key}')}>"
+    if len(known) >= _KNOWN_IRIS_MAX:
+        known.clear()
+    known[value] = term
+    return term
+
+
 def _handlers(context: ActiveContext) -> dict[str, _Handler]:
     """key -> how to read it in ``context``; derived from the term definitions once per context."""
     handlers = context.memo.get("handlers")
@@ -163,13 +187,13 @@ def _handlers(context: ActiveContext) -> dict[str, _Handler]:
     return context.memo.setdefault("handlers", handlers)
 
 
-def _type_object(top: ActiveContext, name: str, path: str) -> str:
+def _type_object(top: ActiveContext, name: str, path: str, type_key: str | None) -> str:
     objects: dict[str, str] = top.memo.setdefault("type_objects", {})
     found = objects.get(name)
     if found is None:
         definition = top.terms.get(name)
         if definition is None or definition.iri is None or definition.iri in _ALIASES:
-            raise UnknownType(f"type {name!r} is not defined by the active context", path)
+            raise UnknownType(f"type {name!r} is not defined by the active context", f"{path}.{type_key}")
         found = objects[name] = f"<{definition.iri}>"
     return found
 
@@ -183,13 +207,14 @@ class _Builder:
     explicit datatype, a type vs a property value).
     """
 
-    __slots__ = ("blank_nodes", "seen", "statements", "top", "type_keys")
+    __slots__ = ("blank_nodes", "seen", "statements", "top", "type_keys", "type_objects")
 
     def __init__(self, top: ActiveContext) -> None:
         self.top = top
         self.type_keys: tuple[str, ...] = top.memo.get("type_keys") or top.memo.setdefault(
             "type_keys", tuple(k for k, h in _handlers(top).items() if h[0] == _TYPE)
         )
+        self.type_objects: dict[str, str] = top.memo.setdefault("type_objects", {})
         self.statements: list[Statement] = []
         self.seen: set[tuple[str, str, str, str]] = set()
         self.blank_nodes = 0
@@ -206,8 +231,12 @@ class _Builder:
         raw = node[type_key]
         if type(raw) is str:
             return type_key, (raw,)
-        if type(raw) is list and all(type(value) is str for value in raw):
-            return type_key, tuple(sorted(raw))
+        if type(raw) is list:
+            for value in raw:
+                if type(value) is not str:
+                    break
+            else:
+                return type_key, tuple(sorted(raw)) if len(raw) > 1 else tuple(raw)
         raise UnsupportedValue("type values must be strings", f"{path}.{type_key}")
 
     def node(self, node: dict[str, Any], path: str, *, top_level: bool = False, depth: int = 0) -> str:  # noqa: C901
@@ -216,9 +245,30 @@ class _Builder:
             raise UnsupportedValue(f"nodes nested more than {MAX_DEPTH} deep", path)
         type_key, types = self._types(node, path)
         context = self.top.for_types(types) if types else self.top
-        handlers = _handlers(context)
+        handlers, id_keys, known = _reading(context)
         subject: str | None = None
-        properties: list[tuple[str, _Handler, Any]] = []
+        for key in id_keys:
+            if key in node:
+                if subject is not None:
+                    raise UnknownTerm("more than one id key", path)
+                value = node[key]
+                subject = (known.get(value) if type(value) is str else None) or _iri_term(
+                    value, context, known, path, key
+                )
+        if subject is None:
+            subject = f"_:b{self.blank_nodes}"
+            self.blank_nodes += 1
+        seen, append = self.seen, self.statements.append
+        type_objects = self.type_objects
+        for name in types:
+            obj = type_objects.get(name) or _type_object(self.top, name, path, type_key)
+            marker = (subject, _RDF_TYPE, obj, "T")
+            if marker not in seen:
+                seen.add(marker)
+                append((subject, _RDF_TYPE, obj, None))
+        needs_a_look = _NEEDS_A_LOOK.search
+        # One pass over the keys: the subject is known (its blank node label is issued before any child's, as
+        # when pyld walks the node), so each value is emitted as soon as its key is read.
         for key, value in node.items():
             handler = handlers.get(key)
             if handler is None:
@@ -226,31 +276,15 @@ class _Builder:
                     continue
                 raise UnknownTerm(f"property {key!r} is not defined by the active context", path)
             kind = handler[0]
-            if kind == _PROPERTY:
-                if key == type_key:
+            if kind != _PROPERTY:
+                if kind == _ID or (kind == _TYPE and key == type_key):
+                    continue
+                if kind == _TYPE:
                     raise UnknownTerm(f"{key!r} is not the type key in every context of the node", path)
-                properties.append((key, handler, value))
-            elif kind == _ID:
-                if subject is not None:
-                    raise UnknownTerm("more than one id key", path)
-                subject = f"<{_iri(value, context, f'{path}.{key}')}>"
-            elif kind == _TYPE:
-                if key != type_key:
-                    raise UnknownTerm(f"{key!r} is not the type key in every context of the node", path)
-            else:
                 detail = handler[1] if len(handler) > 1 else "explicitly undefined (null) in the context"
                 raise UnknownTerm(f"property {key!r}: {detail}", path)
-        if subject is None:
-            subject = f"_:b{self.blank_nodes}"
-            self.blank_nodes += 1
-        seen, statements = self.seen, self.statements
-        for name in types:
-            obj = _type_object(self.top, name, f"{path}.{type_key}")
-            marker = (subject, _RDF_TYPE, obj, "T")
-            if marker not in seen:
-                seen.add(marker)
-                statements.append((subject, _RDF_TYPE, obj, None))
-        for key, handler, value in properties:
+            if key == type_key:
+                raise UnknownTerm(f"{key!r} is not the type key in every context of the node", path)
             _, predicate, code, suffix, coercion, scoped = handler
             if key == _STATUS_LIST_INDEX and not (type(value) is str and _DECIMAL.match(value)):
                 raise UnsupportedValue(f"statusListIndex must be a decimal string, not {value!r}", f"{path}.{key}")
@@ -260,13 +294,16 @@ class _Builder:
                     if code == _PLAIN:
                         if not item.isascii():
                             _check_utf8(item, path, key)
-                        obj, tag, literal = f'"{_escape(item, path, key)}"', "L", (item, XSD_STRING)
+                        text = item if needs_a_look(item) is None else _escape(item, path, key)
+                        obj, tag, literal = f'"{text}"', "L", (item, XSD_STRING)
                     elif code == _TYPED:
                         if not item.isascii():
                             _check_utf8(item, path, key)
-                        obj, tag, literal = f'"{_escape(item, path, key)}{suffix}', "LT", (item, coercion)
+                        text = item if needs_a_look(item) is None else _escape(item, path, key)
+                        obj, tag, literal = f'"{text}{suffix}', "LT", (item, coercion)
                     elif code == _IRI:
-                        obj, tag, literal = f"<{_iri(item, context, f'{path}.{key}')}>", "I", None
+                        obj = known.get(item) or _iri_term(item, context, known, path, key)
+                        tag, literal = "I", None
                     else:
                         obj, tag, literal = self.scalar(context, key, handler, item, path)
                 elif kind is dict:
@@ -278,7 +315,7 @@ class _Builder:
                 marker = (subject, predicate, obj, tag)
                 if marker not in seen:
                     seen.add(marker)
-                    statements.append((subject, predicate, obj, literal))
+                    append((subject, predicate, obj, literal))
         return subject
 
     @staticmethod

@@ -4,13 +4,14 @@ Each stage is a small function; `award_issue` strings them together and is idemp
 award, and the final transition is a conditional UPDATE, so a redelivered or duplicated task changes nothing.
 """
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -222,26 +223,61 @@ def _pending(award_ids: list[int]) -> list[Award]:
     )
 
 
+_ISSUED_VALUES = ("ob2_assertion", "ob2_jws", "ob3_credential", "ob3_jwt", "baked_png", "baked_svg")
+
+
+def _mark_issued(cursor, rows: list[tuple[Award, Artifacts, dict[str, str]]], now) -> set[int]:
+    """Mark awards issued with one UPDATE for the whole batch, only where still pending; returns the ids changed.
+
+    Written out rather than one `QuerySet.update()` per award: Django compiles every query anew, and 25 round
+    trips cost more than the database's own work (1.3 ms of the 6 ms an award took, measured with cProfile).
+    `WITH v(...) AS (VALUES ...) UPDATE ... FROM v ... RETURNING` reads the same on PostgreSQL and SQLite (3.35+);
+    only PostgreSQL needs the JSON text cast to jsonb.
+    """
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(Award._meta.get_field(name).column)
+
+    fields = {name: Award._meta.get_field(name) for name in _ISSUED_VALUES}
+    table, pk, status = quote(Award._meta.db_table), quote(Award._meta.pk.column), column("status")
+    as_json = "CAST(v.{} AS jsonb)" if connection.vendor == "postgresql" else "v.{}"
+    assignments = ", ".join(
+        f"{column(name)} = " + (as_json if field.get_internal_type() == "JSONField" else "v.{}").format(name)
+        for name, field in fields.items()
+    )
+    row_placeholder = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    params: list = []
+    for award, artifacts, stored in rows:
+        values = {
+            "ob2_assertion": json.dumps(artifacts.ob2_assertion),
+            "ob2_jws": artifacts.ob2_jws,
+            "ob3_credential": json.dumps(artifacts.ob3_credential),
+            "ob3_jwt": artifacts.ob3_jwt,
+            "baked_png": stored.get("baked_png", ""),
+            "baked_svg": stored.get("baked_svg", ""),
+        }
+        params += [award.pk, *(values[name] for name in fields)]
+    timestamp = Award._meta.get_field("issued_at").get_db_prep_save(now, connection)
+    sql = (
+        f"WITH v(award_id, {', '.join(fields)}) AS (VALUES {', '.join([row_placeholder] * len(rows))}) "  # noqa: S608
+        f"UPDATE {table} SET {status} = %s, {column('failure_reason')} = '', {assignments}, "
+        f"{column('issued_at')} = %s, {column('updated_at')} = %s "
+        f"FROM v WHERE {table}.{pk} = v.award_id AND {table}.{status} = %s RETURNING {table}.{pk}"
+    )
+    cursor.execute(sql, [*params, AwardStatus.ISSUED, timestamp, timestamp, AwardStatus.PENDING])
+    return {row[0] for row in cursor.fetchall()}
+
+
 def _publish(done: list[tuple[Award, Artifacts, dict[str, str]]]) -> int:
     """Mark a batch issued in one transaction. Each UPDATE is conditional on the award still being pending, so a
     concurrent or repeated delivery that got there first wins and this one's files are discarded."""
     now = timezone.now()
     published: list[Award] = []
-    with transaction.atomic():
-        for award, artifacts, stored in done:
-            updated = Award.objects.filter(pk=award.pk, status=AwardStatus.PENDING).update(
-                status=AwardStatus.ISSUED,
-                failure_reason="",
-                ob2_assertion=artifacts.ob2_assertion,
-                ob2_jws=artifacts.ob2_jws,
-                ob3_credential=artifacts.ob3_credential,
-                ob3_jwt=artifacts.ob3_jwt,
-                baked_png=stored.get("baked_png", ""),
-                baked_svg=stored.get("baked_svg", ""),
-                issued_at=now,
-                updated_at=now,
-            )
-            if updated:
+    with transaction.atomic(), connection.cursor() as cursor:
+        changed = _mark_issued(cursor, done, now)
+        for award, _artifacts, stored in done:
+            if award.pk in changed:
                 published.append(award)
             else:
                 orphans = tuple(stored.values())

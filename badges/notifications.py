@@ -4,7 +4,8 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -14,45 +15,101 @@ from .models import Award, AwardStatus
 log = logging.getLogger(__name__)
 
 
-def _send(*, template: str, to: str, context: dict) -> None:
+HEAVY_FIELDS = ("ob2_assertion", "ob2_jws", "ob3_credential", "ob3_jwt")  # an e-mail needs none of them
+
+
+def _message(*, template: str, to: str, context: dict) -> EmailMultiAlternatives:
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
+    return message
+
+
+def _send(*, template: str, to: str, context: dict) -> None:
+    _message(template=template, to=to, context=context).send()
+
+
+def _claim(*, award_ids: list[int], marker: str, only_if_issued: bool) -> list[int]:
+    """Set `marker` on those of the awards where it is still empty, in one statement, and return their ids.
+
+    UPDATE ... RETURNING (PostgreSQL, and SQLite since 3.35) makes the claim exact under concurrency: two workers
+    handed the same ids each get back only the rows their own statement changed.
+    """
+    if not award_ids:
+        return []
+    quote = connection.ops.quote_name
+    marker_column = quote(Award._meta.get_field(marker).column)
+    status_column = quote(Award._meta.get_field("status").column)
+    pk_column = quote(Award._meta.pk.column)
+    placeholders = ", ".join(["%s"] * len(award_ids))
+    sql = (
+        f"UPDATE {quote(Award._meta.db_table)} SET {marker_column} = %s "  # noqa: S608
+        f"WHERE {pk_column} IN ({placeholders}) AND {marker_column} IS NULL"
+        + (f" AND {status_column} = %s" if only_if_issued else "")
+        + f" RETURNING {pk_column}"
+    )
+    now = Award._meta.get_field(marker).get_db_prep_save(timezone.now(), connection)
+    params = [now, *award_ids, *([AwardStatus.ISSUED] if only_if_issued else [])]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _unclaim(*, award_ids: list[int], marker: str) -> None:
+    Award.objects.filter(pk__in=award_ids).update(**{marker: None})
+
+
+def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
+    """Send `template` for each claimed award over one mail connection. If a send fails, the e-mails not yet sent
+    (that one included) are unclaimed and the error re-raised, so a retry sends exactly those."""
+    awards = (
+        Award.objects.select_related("badge_class", "issuer", "learner").defer(*HEAVY_FIELDS).filter(pk__in=award_ids)
+    )
+    by_id = {award.pk: award for award in awards}
+    pending = list(award_ids)
+    try:
+        with get_connection() as mail:
+            while pending:
+                award = by_id[pending[0]]
+                context = {
+                    "award": award,
+                    "learner": award.learner,
+                    "badge": award.badge_class,
+                    "issuer": award.issuer,
+                    "claim_url": claim_url(award),
+                    "site": settings.PUBLIC_BASE_URL,
+                }
+                message = _message(template=template, to=award.learner.email, context=context)
+                message.connection = mail
+                _deliver(message)
+                pending.pop(0)
+    except Exception:
+        _unclaim(award_ids=pending, marker=marker)
+        raise
+    return len(award_ids)
+
+
+def _deliver(message: EmailMultiAlternatives) -> None:
     message.send()
 
 
-def _send_once(*, award_id: int, marker: str, template: str, only_if: dict) -> bool:
-    """Send `template` to the award's learner at most once: claim `marker` (a timestamp field) with a conditional
-    UPDATE, send, and clear the claim again if sending fails (then re-raise, so the caller can retry)."""
-    claimed = Award.objects.filter(pk=award_id, **{f"{marker}__isnull": True}, **only_if).update(
-        **{marker: timezone.now()}
-    )
-    if not claimed:
-        return False
-    award = Award.objects.select_related("badge_class", "issuer", "learner").get(pk=award_id)
-    context = {
-        "award": award,
-        "learner": award.learner,
-        "badge": award.badge_class,
-        "issuer": award.issuer,
-        "claim_url": claim_url(award),
-        "site": settings.PUBLIC_BASE_URL,
-    }
-    try:
-        _send(template=template, to=award.learner.email, context=context)
-    except Exception:
-        Award.objects.filter(pk=award_id).update(**{marker: None})
-        raise
-    return True
+def _send_once(*, award_ids: list[int], marker: str, template: str, only_if_issued: bool) -> int:
+    """Send `template` to each award's learner at most once: claim `marker` (a timestamp field), send, and clear
+    the claims of what could not be sent (then re-raise, so the caller can retry). Returns the number sent."""
+    claimed = _claim(award_ids=award_ids, marker=marker, only_if_issued=only_if_issued)
+    return _send_claimed(award_ids=claimed, marker=marker, template=template) if claimed else 0
+
+
+def awards_notify(*, award_ids: list[int]) -> int:
+    """Send the 'your badge is ready' e-mail once per issued award. Returns how many this call sent."""
+    return _send_once(award_ids=award_ids, marker="notified_at", template="award_issued", only_if_issued=True)
 
 
 def award_notify(*, award_id: int) -> bool:
     """Send the 'your badge is ready' e-mail once. Returns True if this call sent it."""
-    return _send_once(
-        award_id=award_id, marker="notified_at", template="award_issued", only_if={"status": AwardStatus.ISSUED}
-    )
+    return awards_notify(award_ids=[award_id]) == 1
 
 
 def award_revocation_notify(*, award: Award) -> None:
@@ -72,7 +129,9 @@ def awards_remind_expiring(*, within_days: int = 30) -> int:
     sent = 0
     for award_id in list(due):
         try:
-            sent += _send_once(award_id=award_id, marker="expiry_reminded_at", template="award_expiring", only_if={})
+            sent += _send_once(
+                award_ids=[award_id], marker="expiry_reminded_at", template="award_expiring", only_if_issued=False
+            )
         except Exception:  # noqa: BLE001 — one failed reminder must not stop the others; tomorrow's run retries
             log.warning("Could not send the expiry reminder for award %s", award_id, exc_info=True)
     return sent

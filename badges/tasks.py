@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from .issuing import TransientIssueError, award_issue, awards_issue
-from .notifications import award_notify, awards_remind_expiring
+from .notifications import awards_notify, awards_remind_expiring
 from .sweep import award_sweep
 
 RETRY = {"retry_backoff": 5, "retry_backoff_max": 300, "retry_jitter": True, "max_retries": 8}
@@ -25,8 +25,7 @@ def award_issue_batch_task(award_ids: list[int]) -> None:
 @shared_task(acks_late=True, autoretry_for=(Exception,), time_limit=300, soft_time_limit=280, **RETRY)
 def award_notify_batch_task(award_ids: list[int]) -> None:
     """E-mail each learner once; a failure to send un-claims that e-mail, and the retry sends only what is left."""
-    for award_id in award_ids:
-        award_notify(award_id=award_id)
+    awards_notify(award_ids=award_ids)
 
 
 @shared_task(acks_late=True, time_limit=300)

@@ -36,13 +36,16 @@ def psql(sql: str, database: str = "postgres") -> None:
     connection.close()
 
 
-def issued(database: str) -> int:
+def issued(database: str) -> tuple[int, int]:
+    """Awards done (issued or failed) and e-mails sent so far."""
     connection = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=database)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM badges_award WHERE status IN ('issued', 'failed')")
-        (count,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE status IN ('issued', 'failed')), count(notified_at) FROM badges_award"
+        )
+        counts = cursor.fetchone()
     connection.close()
-    return count
+    return counts
 
 
 def main() -> int:
@@ -79,7 +82,7 @@ def main() -> int:
             [python, "manage.py", "shell", "-c", setup], cwd=ROOT, env=env, check=True, capture_output=True, text=True
         ).stdout.split()
         slug, code = out[-2], out[-1]
-        baseline = issued(database)  # the demo's six awards, queued before the worker started
+        baseline, _mailed = issued(database)  # the demo's six awards, queued before the worker started
         csv_path = workdir / "completions.csv"
         rows = "\n".join(f"bench{i}@example.org,Bench Learner {i},{code},yes" for i in range(COUNT))
         csv_path.write_text("email,name,course,completed\n" + rows + "\n")
@@ -113,14 +116,23 @@ def main() -> int:
         )
         imported = time.monotonic() - started
         deadline = started + 600
-        while issued(database) < COUNT + 6 and time.monotonic() < deadline:
-            time.sleep(0.25)
-        total = time.monotonic() - started
-        done = issued(database) - min(baseline, 6)
+        total = mailed_at = None
+        while time.monotonic() < deadline:
+            done, mailed = issued(database)
+            if total is None and done >= COUNT + 6:
+                total = time.monotonic() - started
+            if mailed >= COUNT + 6:
+                mailed_at = time.monotonic() - started
+                break
+            time.sleep(0.1)
+        total = total if total is not None else time.monotonic() - started
+        done = issued(database)[0] - min(baseline, 6)
         print(f"completions: {COUNT:,} (CSV import through PostgreSQL, Redis, one worker with 2 processes)")
         print(f"  CSV checked and applied (enrolments, completions, pending awards): {imported:6.1f} s")
         print(f"  time to the last badge issued, signed, self-verified, baked:        {total:6.1f} s")
         print(f"  awards issued per second, end to end:                              {done / total:8.1f}")
+        mailed_text = f"{mailed_at:6.1f} s" if mailed_at is not None else "not all within 600 s"
+        print(f"  time to the last learner e-mail sent (queued after the badges):   {mailed_text}")
         for name, limit in TARGETS.items():
             verdict = "meets" if total <= limit and done >= COUNT else "misses"
             print(f"  target {name}: all {COUNT:,} in under {limit:.0f} s — {verdict}")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LAUREL_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -180,7 +181,17 @@ else:
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "socket_connect_timeout": 3,  # a down broker must not stall a completion; the sweep re-queues later
         "socket_timeout": 10,
+        # Check the queues in CELERY_TASK_QUEUES order: issuing first, e-mails when no badge is waiting.
+        "queue_order_strategy": "priority",
     }
+# Two queues, consumed by every worker: badges first, then the learners' e-mails (which, on a busy day, wait for
+# the badges rather than share the CPU with them; a slow mail server never delays issuing). Decision 0006.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("notifications"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "badges.tasks.award_notify_batch_task": {"queue": "notifications"},
+    "badges.tasks.awards_remind_expiring_task": {"queue": "notifications"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"

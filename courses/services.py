@@ -11,6 +11,7 @@ from badges.models import Award
 from badges.openbadges.hashing import normalize_email
 from badges.services import AwardRequest, awards_create
 from issuers.services import audit_record, audit_record_many
+from learners.models import Learner
 from learners.services import learner_get_or_create, learners_get_or_create
 
 from .models import Course, Enrolment, EnrolmentStatus
@@ -41,14 +42,7 @@ def enrolments_complete(*, actor, completions: list[Completion]) -> list[Award]:
     The one path every completion takes — the admin action, the CSV import, the API — one or ten thousand at a
     time. Completing an enrolment twice returns its first award. A withdrawn enrolment is refused.
     """
-    ids = [c.enrolment.pk for c in completions]
-    locked = {
-        e.pk: e
-        for e in Enrolment.objects.select_for_update()
-        .select_related("course__badge_class__issuer", "learner")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    }
+    locked = _lock_with_relations([c.enrolment for c in completions])
     withdrawn = [e for e in locked.values() if e.status == EnrolmentStatus.WITHDRAWN]
     if withdrawn:
         names = ", ".join(f"{e.learner.email} ({e.course.code})" for e in withdrawn[:5])
@@ -83,6 +77,25 @@ def enrolments_complete(*, actor, completions: list[Completion]) -> list[Award]:
             for e in (locked[c.enrolment.pk] for c in completions)
         ],
     )
+
+
+def _lock_with_relations(given: list[Enrolment]) -> dict[int, Enrolment]:
+    """Lock the enrolments (fresh rows, in id order) and attach their course, badge class, issuer and learner.
+
+    Relations already loaded on the caller's objects are reused and the rest loaded once per distinct row: a bulk
+    import hands over 10,000 enrolments of one course, which a select_related would rebuild 10,000 times.
+    """
+    rows = Enrolment.objects.select_for_update().filter(pk__in=[e.pk for e in given]).order_by("pk")
+    locked = {e.pk: e for e in rows}
+    courses = {e.course_id: e.course for e in given if Enrolment.course.is_cached(e)}
+    learners = {e.learner_id: e.learner for e in given if Enrolment.learner.is_cached(e)}
+    missing_courses = {e.course_id for e in locked.values()} - courses.keys()
+    courses.update(Course.objects.select_related("badge_class__issuer").in_bulk(missing_courses))
+    missing_learners = {e.learner_id for e in locked.values()} - learners.keys()
+    learners.update(Learner.objects.in_bulk(missing_learners))
+    for enrolment in locked.values():
+        enrolment.course, enrolment.learner = courses[enrolment.course_id], learners[enrolment.learner_id]
+    return locked
 
 
 def _audit_enrolments(*, actor, action: str, enrolments: list[Enrolment]) -> None:
@@ -147,8 +160,12 @@ def enrolments_enrol(*, actor, course_people: list[tuple[Course, str, str]]) -> 
         (e.course_id, e.learner_id): e
         for e in Enrolment.objects.filter(
             course_id__in={c for c, _l in wanted}, learner_id__in={lid for _c, lid in wanted}
-        ).select_related("course__issuer", "learner")
+        )
     }
+    by_learner_id = {learner.pk: learner for learner in learners.values()}
+    for (course_id, learner_id), enrolment in existing.items():
+        if (course_id, learner_id) in wanted:  # attach what we hold rather than join it back row by row
+            enrolment.course, enrolment.learner = wanted[(course_id, learner_id)], by_learner_id[learner_id]
     created_keys = {(e.course_id, e.learner_id) for e in fresh}
     by_issuer: dict[int, list[Enrolment]] = {}
     for key in created_keys:

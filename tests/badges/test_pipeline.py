@@ -153,13 +153,48 @@ def test_a_failed_send_is_unclaimed_so_the_retry_sends_it(queued, monkeypatch):
     award = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
     award_issue(award_id=award.id)
 
-    def smtp_down(**kwargs):
+    def smtp_down(message):
         raise OSError("connection refused")
 
-    monkeypatch.setattr(notifications, "_send", smtp_down)
+    monkeypatch.setattr(notifications, "_deliver", smtp_down)
     with pytest.raises(OSError):
         award_notify(award_id=award.id)
     assert Award.objects.get(pk=award.pk).notified_at is None
     monkeypatch.undo()
     assert award_notify(award_id=award.id) is True
     assert len(mail.outbox) == 1
+
+
+def test_a_batch_send_failing_midway_unclaims_only_what_was_not_sent(queued, monkeypatch):
+    from badges import notifications
+
+    awards = [enrolment_complete(actor=None, enrolment=EnrolmentFactory()) for _ in range(3)]
+    for award in awards:
+        award_issue(award_id=award.id)
+    ids = sorted(a.id for a in awards)
+    delivered = []
+
+    def second_fails(message):
+        if len(delivered) == 1:
+            raise OSError("connection reset")
+        delivered.append(message.to[0])
+        mail.outbox.append(message)
+
+    monkeypatch.setattr(notifications, "_deliver", second_fails)
+    with pytest.raises(OSError):
+        notifications.awards_notify(award_ids=ids)
+    notified = dict(Award.objects.filter(pk__in=ids).values_list("pk", "notified_at"))
+    assert notified[ids[0]] is not None and notified[ids[1]] is None and notified[ids[2]] is None
+    monkeypatch.undo()
+    assert notifications.awards_notify(award_ids=ids) == 2
+    assert notifications.awards_notify(award_ids=ids) == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(a.learner.email for a in awards)
+
+
+def test_a_pending_award_is_not_notified_and_not_claimed(queued):
+    from badges import notifications
+
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
+    assert notifications.awards_notify(award_ids=[award.id]) == 0
+    assert Award.objects.get(pk=award.pk).notified_at is None
+    assert mail.outbox == []

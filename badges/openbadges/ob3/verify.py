@@ -18,6 +18,7 @@ page and the API. Results are dataclasses with ``to_dict()``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from badges.openbadges.checks import Check, CheckedResult, node_types
 from badges.openbadges.keys import KeyEncodingError, ed25519_from_multikey, public_key_from_jwk
 from badges.openbadges.ob3 import jwt as vcjwt
 from badges.openbadges.ob3.did import did_from_verification_method
-from badges.openbadges.ob3.proof import proof_verification_method, verify_proof
+from badges.openbadges.ob3.proof import ProofVerification, fast_path_enabled, proof_verification_method, verify_proof
 from badges.openbadges.ob3.status_list import StatusListError, decode_list, get_bit
 
 __all__ = [
@@ -147,9 +148,16 @@ def _resolve_key(method_id: str | None, resolve_did: ResolveDid) -> _Key:
     return _Key(method, document)
 
 
+@functools.lru_cache(maxsize=256)
+def _multikey(multibase: str) -> Ed25519PublicKey:
+    # Every credential of an issuer names the same few keys; decoding one is a base58 division and a key load.
+    return ed25519_from_multikey(multibase)
+
+
 def _public_key(method: Mapping[str, Any]) -> Any:
     if method.get("publicKeyMultibase"):
-        return ed25519_from_multikey(method["publicKeyMultibase"])
+        multibase = method["publicKeyMultibase"]
+        return _multikey(multibase) if type(multibase) is str else ed25519_from_multikey(multibase)
     if isinstance(method.get("publicKeyJwk"), Mapping):
         return public_key_from_jwk(dict(method["publicKeyJwk"]))
     raise KeyEncodingError("The verification method has no publicKeyMultibase or publicKeyJwk.")
@@ -171,7 +179,12 @@ def _issuer_key_check(key: _Key, method_id: str | None, issuer_id: str | None) -
 # -----------------------------------------------------------------------------------------------
 
 
-def _data_integrity_checks(document: Mapping[str, Any], resolve_did: ResolveDid) -> tuple[Check, Check]:
+VerifyProof = Callable[..., ProofVerification]
+
+
+def _data_integrity_checks(
+    document: Mapping[str, Any], resolve_did: ResolveDid, verify_signature: VerifyProof = verify_proof
+) -> tuple[Check, Check]:
     method_id = proof_verification_method(document)
     key = _resolve_key(method_id, resolve_did)
     issuer_check = _issuer_key_check(key, method_id, _issuer_id(document))
@@ -183,12 +196,54 @@ def _data_integrity_checks(document: Mapping[str, Any], resolve_did: ResolveDid)
         return Check("signature", False, f"The issuer's key could not be read: {exc}"), issuer_check
     if not isinstance(public_key, Ed25519PublicKey):
         return Check("signature", False, "The signing key is not an Ed25519 key."), issuer_check
-    outcome = verify_proof(document=document, public_key=public_key)
+    outcome = verify_signature(document=document, public_key=public_key)
     return Check("signature", outcome.ok, outcome.message), issuer_check
 
 
 # --- status
 # ---------------------------------------------------------------------------------------------------
+
+
+#: Status list texts whose proofs are remembered, at most this many, each at most this long (a list of 131,072
+#: entries compresses to well under 64 KiB): a bound on memory whatever remote lists verifiers are shown.
+_STATUS_LIST_PROOFS_CACHED = 64
+_STATUS_LIST_TEXT_MAX = 64 * 1024
+
+
+def _plain_json(node: Any) -> bool:
+    """Only JSON's own types (no subclasses, tuples or non-string keys), so that its JSON text is all there is to
+    it: equal texts then mean equal documents, and the document is what ``json.loads`` of the text gives."""
+    kind = type(node)
+    if kind is dict:
+        return all(type(key) is str and _plain_json(value) for key, value in node.items())
+    if kind is list:
+        return all(_plain_json(value) for value in node)
+    return kind is str or kind is bool or kind is int or kind is float or node is None
+
+
+@functools.lru_cache(maxsize=_STATUS_LIST_PROOFS_CACHED)
+def _status_list_proof(text: str, public_key: bytes, fast_path: bool) -> ProofVerification:
+    # ``fast_path`` is only part of the key: a list verified while the fast path was on is verified again, by the
+    # full path, once the guard has switched the fast path off.
+    return verify_proof(document=json.loads(text), public_key=Ed25519PublicKey.from_public_bytes(public_key))
+
+
+def _verify_status_list_proof(*, document: Mapping[str, Any], public_key: Ed25519PublicKey) -> ProofVerification:
+    """:func:`.proof.verify_proof` of a status list credential, remembered for a byte-identical list and key.
+
+    Every credential of an issuer points at the same list, which changes only when a credential is revoked or
+    suspended (and is then signed again, so its text changes). The proof check is a pure function of the
+    document and the key, so a list whose JSON text and key were seen before has the same outcome; everything that
+    can change without the text changing — the issuer's DID document, the list's dates, the bit — is checked on
+    every verification by the caller. Documents that are not plain JSON, or too long, are not cached.
+    """
+    try:
+        text = json.dumps(document, ensure_ascii=False, allow_nan=False) if _plain_json(document) else None
+    except (TypeError, ValueError, RecursionError):
+        text = None
+    if text is None or len(text) > _STATUS_LIST_TEXT_MAX:
+        return verify_proof(document=document, public_key=public_key)
+    return _status_list_proof(text, public_key.public_bytes_raw(), fast_path_enabled())
 
 
 def _status_check(credential: Mapping[str, Any], ctx: _Context) -> Check:
@@ -216,7 +271,7 @@ def _bitstring_check(entry: Mapping[str, Any], issuer_id: str | None, ctx: _Cont
         return Check("status", False, f"The revocation list could not be fetched from {url}: {exc}", "warning")
     if not isinstance(status_list, Mapping) or "BitstringStatusListCredential" not in node_types(status_list):
         return Check("status", False, "The revocation list is not a BitstringStatusListCredential.")
-    signature, key = _data_integrity_checks(status_list, ctx.resolve_did)
+    signature, key = _data_integrity_checks(status_list, ctx.resolve_did, _verify_status_list_proof)
     if not signature.ok:
         return Check("status", False, "The revocation list's own signature is not valid: " + signature.message)
     if not key.ok:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from badges.openbadges.ob3 import status_list
 from badges.openbadges.ob3 import verify as v
 from tests.interop.ob3_kit import IssuerKit, utc
 
@@ -94,6 +95,72 @@ def test_status_list_with_a_bad_signature_is_not_trusted(kit):
         now=kit.clock(),
     )
     assert "own signature" in _failed(result)["status"]
+
+
+def _counting_status_list_proofs(monkeypatch):
+    """Counts the status list proofs actually checked (the credential's own proof is not counted)."""
+    checked = []
+    real = v.verify_proof
+
+    def counting(**kwargs):
+        checked.append(kwargs["document"]["id"])
+        return real(**kwargs)
+
+    v._status_list_proof.cache_clear()
+    monkeypatch.setattr(v, "verify_proof", counting)
+    return checked
+
+
+def test_an_unchanged_status_list_is_verified_once(kit, monkeypatch):
+    checked = _counting_status_list_proofs(monkeypatch)
+    for index in (1, 2, 3):
+        assert _verify(kit, kit.signed_credential(index=index)).verdict == "valid"
+    assert len(checked) == 1
+
+
+def test_a_changed_status_list_is_not_served_from_the_cache(kit, monkeypatch):
+    checked = _counting_status_list_proofs(monkeypatch)
+    signed = kit.signed_credential(index=9)
+    assert _verify(kit, signed).verdict == "valid"
+    # Revoked: the list is signed again, its text changes, and the new list is checked and read.
+    kit.revoke(9)
+    assert _failed(_verify(kit, signed)) == {"status": "The issuer has revoked this credential."}
+    assert len(checked) == 2
+    # The list that verified before, altered without being signed again: its proof is checked, and fails.
+    tampered = kit.signed_status_list()
+    assert _failed(_verify(kit, signed)) == {"status": "The issuer has revoked this credential."}
+    assert len(checked) == 2  # the same revoked list again: remembered
+    tampered["credentialSubject"]["encodedList"] = status_list.encode_list(status_list.new_bitstring())
+    result = v.verify(
+        credential=signed, resolve_did=kit.resolve_did, fetch_status_list=lambda url: tampered, now=kit.clock()
+    )
+    assert "own signature" in _failed(result)["status"]
+    assert len(checked) == 3
+
+
+def test_a_cached_status_list_still_needs_a_published_key(kit, monkeypatch):
+    _counting_status_list_proofs(monkeypatch)
+    signed, the_list = kit.signed_credential(), kit.signed_status_list()
+    assert _verify(kit, signed).verdict == "valid"
+    kit.ed_keys = [ed25519.Ed25519PrivateKey.generate()]  # the key that signed the list is withdrawn
+    result = v.verify(
+        credential=signed, resolve_did=kit.resolve_did, fetch_status_list=lambda url: the_list, now=kit.clock()
+    )
+    assert "not published" in _failed(result)["status"]
+
+
+def test_a_status_list_that_is_not_plain_json_is_checked_every_time(kit, monkeypatch):
+    checked = _counting_status_list_proofs(monkeypatch)
+    the_list = kit.signed_status_list()
+    the_list["type"] = tuple(the_list["type"])  # not JSON: a tuple would read as a list in JSON text
+    for _ in range(2):
+        v.verify(
+            credential=kit.signed_credential(),
+            resolve_did=kit.resolve_did,
+            fetch_status_list=lambda url: the_list,
+            now=kit.clock(),
+        )
+    assert len(checked) == 2
 
 
 def test_unreachable_status_list_is_a_warning(kit):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -210,15 +211,26 @@ _STATUS_LIST_PROOFS_CACHED = 64
 _STATUS_LIST_TEXT_MAX = 64 * 1024
 
 
-def _plain_json(node: Any) -> bool:
+def _plain_json(document: Any) -> bool:
     """Only JSON's own types (no subclasses, tuples or non-string keys), so that its JSON text is all there is to
     it: equal texts then mean equal documents, and the document is what ``json.loads`` of the text gives."""
-    kind = type(node)
-    if kind is dict:
-        return all(type(key) is str and _plain_json(value) for key, value in node.items())
-    if kind is list:
-        return all(_plain_json(value) for value in node)
-    return kind is str or kind is bool or kind is int or kind is float or node is None
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        if kind is dict:
+            for key, value in node.items():
+                if type(key) is not str:
+                    return False
+                pending.append(value)
+        elif kind is list:
+            pending.extend(node)
+        elif not (kind is str or kind is bool or kind is int or kind is float or node is None):
+            return False
+    return True
+
+
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 @functools.lru_cache(maxsize=_STATUS_LIST_PROOFS_CACHED)
@@ -238,12 +250,32 @@ def _verify_status_list_proof(*, document: Mapping[str, Any], public_key: Ed2551
     every verification by the caller. Documents that are not plain JSON, or too long, are not cached.
     """
     try:
-        text = json.dumps(document, ensure_ascii=False, allow_nan=False) if _plain_json(document) else None
+        text = _JSON_TEXT(document) if _plain_json(document) else None
     except (TypeError, ValueError, RecursionError):
         text = None
     if text is None or len(text) > _STATUS_LIST_TEXT_MAX:
         return verify_proof(document=document, public_key=public_key)
     return _status_list_proof(text, public_key.public_bytes_raw(), fast_path_enabled())
+
+
+_STATUS_BITS: dict[str, bytes] = {}
+_STATUS_BITS_LOCK = threading.Lock()
+# At most 32 inflated lists of at most 256 KiB (2 million entries) each are kept: 8 MiB whatever lists are shown.
+_STATUS_BITS_CACHED, _STATUS_BITS_MAX = 32, 256 * 1024
+
+
+def _status_bits(encoded_list: str) -> bytes:
+    """The bitstring of ``encodedList`` (:func:`.status_list.decode_list`), remembered: inflating a list of 16 KiB
+    or more is a pure function of its text, and every credential of an issuer reads the same one."""
+    bits = _STATUS_BITS.get(encoded_list)
+    if bits is None:
+        bits = bytes(decode_list(encoded_list))
+        if len(bits) <= _STATUS_BITS_MAX:
+            with _STATUS_BITS_LOCK:
+                while len(_STATUS_BITS) >= _STATUS_BITS_CACHED:
+                    del _STATUS_BITS[next(iter(_STATUS_BITS))]  # the oldest first
+                _STATUS_BITS[encoded_list] = bits
+    return bits
 
 
 def _status_check(credential: Mapping[str, Any], ctx: _Context) -> Check:
@@ -285,7 +317,9 @@ def _bitstring_check(entry: Mapping[str, Any], issuer_id: str | None, ctx: _Cont
     if subject.get("statusPurpose") != purpose:
         return Check("status", False, "The revocation list is for a different status purpose.")
     try:
-        revoked = get_bit(decode_list(subject.get("encodedList", "")), int(index))
+        encoded = subject.get("encodedList", "")
+        bits = _status_bits(encoded) if type(encoded) is str else decode_list(encoded)
+        revoked = get_bit(bits, int(index))
     except StatusListError as exc:
         return Check("status", False, f"The revocation list could not be read: {exc}")
     if revoked:

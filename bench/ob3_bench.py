@@ -15,9 +15,10 @@ default). Baselines are measured in the same run:
 Signing is timed on credentials composed beforehand (each signed once), and separately with composing included.
 
 Verification resolves the DID document and the status list locally (no network): *full* is
-``verify.verify_data_integrity`` (format, signature, issuer key, status list fetch + its own proof + bit, dates);
-*proof only* is ``proof.verify_proof``. Every credential has a unique id, recipient and timestamp, so nothing is
-served from a cache that real traffic would miss.
+``verify.verify_data_integrity`` (format, signature, issuer key, status list fetch + its own proof + bit, dates),
+the figure held to the target; *proof only* is ``proof.verify_proof``. Every credential has a unique id, recipient
+and timestamp, so nothing is served from a cache that real traffic would miss; the one status list they all point
+at is remembered once verified, as a verifier's would be (``verify._verify_status_list_proof``).
 """
 
 from __future__ import annotations
@@ -248,7 +249,7 @@ def main() -> None:
     )
 
     print("OB 3.0 verify (local DID resolution and status list), one core, fast path")
-    rate(
+    full_check = rate(
         "full: format + signature + issuer key + status list proof",
         lambda n: verify.verify_data_integrity(
             credential=pool[n % len(pool)],
@@ -269,9 +270,11 @@ def main() -> None:
             lambda n: proof.verify_proof(document=pool[n % len(pool)], public_key=KEY.public_key()),
             args.seconds,
         )
+    # The target is a credential verified as verifiers do it (verify_data_integrity), not the proof alone.
     print(
-        f"  verifications/s/core: fast {verified:.0f} (x{verified / full_verified:.1f} the full path); "
-        f"target >= {TARGET_FAST_VERIFIED_PER_SECOND}: {verdict(verified >= TARGET_FAST_VERIFIED_PER_SECOND)}"
+        f"  verifications/s/core: full {full_check:.0f}; proof only {verified:.0f} "
+        f"(x{verified / full_verified:.1f} the full path's proof only); "
+        f"target full >= {TARGET_FAST_VERIFIED_PER_SECOND}: {verdict(full_check >= TARGET_FAST_VERIFIED_PER_SECOND)}"
     )
 
 

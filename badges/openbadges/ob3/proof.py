@@ -16,6 +16,7 @@ re-exported here; see docs/decisions/0005-compiled-canonicalization.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -108,9 +109,50 @@ def proof_config(*, context: Any, verification_method: str, created: datetime | 
 def hash_data(*, document: Mapping[str, Any], config: Mapping[str, Any]) -> bytes:
     """SHA-256(canonical proof config) ‖ SHA-256(canonical document): the 64 bytes that get signed
     (§3.3.4)."""
-    config_hash = hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
+    config_hash = _config_hash(config)
     document_hash = hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
     return config_hash + document_hash
+
+
+ConfigKey = tuple[tuple[str, str | tuple[str, ...]], ...]
+
+
+def _config_key(config: Mapping[str, Any]) -> ConfigKey | None:
+    """The configuration as a hashable value it can be rebuilt from, if it is made of strings (and a list of
+    strings for ``@context``) only."""
+    if type(config) is not dict:
+        return None
+    items: list[tuple[str, str | tuple[str, ...]]] = []
+    for key, value in config.items():
+        if type(value) is str:
+            items.append((key, value))
+        elif key == "@context" and type(value) is list and all(type(entry) is str for entry in value):
+            items.append((key, tuple(value)))
+        else:
+            return None
+    return tuple(items)
+
+
+@functools.lru_cache(maxsize=256)
+def _config_hash_of(key: ConfigKey, fast_path: bool) -> bytes:
+    # ``fast_path`` is only part of the key: once the guard switches the fast path off, configurations are
+    # canonicalized again by the full path.
+    config = {name: list(value) if type(value) is tuple else value for name, value in key}
+    return hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
+
+
+def _config_hash(config: Mapping[str, Any]) -> bytes:
+    """SHA-256 of the canonical proof configuration, remembered for recent configurations.
+
+    A configuration is the key, the suite and the ``created`` second: a signer issuing in bulk uses the same one
+    for every credential signed in that second, so its canonicalization is done once per second rather than once
+    per credential. The cached value is computed from the rebuilt configuration, so it is exactly what
+    canonicalizing this one gives. Verifiers mostly see a different ``created`` per credential and simply miss.
+    """
+    key = _config_key(config)
+    if key is None:
+        return hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
+    return _config_hash_of(key, fast_path_enabled())
 
 
 def _refuse_unsafe_json(document: Mapping[str, Any]) -> None:
@@ -119,14 +161,21 @@ def _refuse_unsafe_json(document: Mapping[str, Any]) -> None:
         raise UnsafeDocumentError(problems)
 
 
-def _tree_copy(node: Any) -> Any:
+def _tree_copy(node: dict[str, Any]) -> dict[str, Any]:
     """Deep copy of a tree of dicts and lists (the fast path accepted only those, strings and booleans)."""
-    kind = type(node)
-    if kind is dict:
-        return {key: _tree_copy(value) for key, value in node.items()}
-    if kind is list:
-        return [_tree_copy(value) for value in node]
-    return node
+    # Leaves (most values) are kept as they are without a call: only containers recurse.
+    copy = node.copy()
+    for key, value in copy.items():
+        kind = type(value)
+        if kind is dict:
+            copy[key] = _tree_copy(value)
+        elif kind is list:
+            copy[key] = _list_copy(value)
+    return copy
+
+
+def _list_copy(items: list[Any]) -> list[Any]:
+    return [_tree_copy(i) if type(i) is dict else _list_copy(i) if type(i) is list else i for i in items]
 
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -189,9 +238,8 @@ def sign_credential(
     # refuse), or explicitly before full JSON-LD processing when the fast path declines.
     document = canonicalize_traced(credential, before_full=lambda: _refuse_unsafe_json(credential))
     config = proof_config(context=credential["@context"], verification_method=verification_method, created=created)
-    config_hash = hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
     document_hash = hashlib.sha256(document.nquads.encode("utf-8")).digest()
-    signature = private_key.sign(config_hash + document_hash)
+    signature = private_key.sign(_config_hash(config) + document_hash)
     proof = {k: v for k, v in config.items() if k != "@context"}
     proof["proofValue"] = "z" + b58encode(signature)
     # A deep copy: json round trip (several times faster than copy.deepcopy) unless the fast path has already

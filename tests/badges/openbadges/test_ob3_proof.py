@@ -75,6 +75,36 @@ def test_round_trip_with_a_fresh_key(kit):
     assert not proof.verify_proof(document=signed, public_key=other).ok
 
 
+def test_a_remembered_proof_configuration_hashes_like_a_fresh_one(kit):
+    context = kit.credential()["@context"]
+    configs = [
+        proof.proof_config(context=context, verification_method=kit.method_id(), created="2025-03-01T00:00:00Z"),
+        proof.proof_config(context=context, verification_method=kit.method_id(), created="2025-03-01T00:00:01Z"),
+        proof.proof_config(context=context, verification_method=kit.method_id() + "x", created="2025-03-01T00:00:00Z"),
+        proof.proof_config(context=context[:2], verification_method=kit.method_id(), created="2025-03-01T00:00:00Z"),
+        proof.proof_config(context=context, verification_method=kit.method_id(), created="2025-03-01T00:00:00Z")
+        | {"id": "urn:uuid:1", "domain": "example.org"},
+    ]
+    forms, hashes = set(), set()
+    for config in configs * 2:  # each once cold, once remembered
+        canonical = proof.canonicalize(config)
+        assert (
+            proof.hash_data(document=kit.credential(), config=config)[:32]
+            == hashlib.sha256(canonical.encode()).digest()
+        )
+        forms.add(canonical)
+        hashes.add(proof.hash_data(document=kit.credential(), config=config)[:32])
+    # (the extensions context defines no term of the proof, so two of the configurations read the same)
+    assert len(hashes) == len(forms) == len(configs) - 1, "a changed configuration must not get another one's hash"
+
+
+def test_a_proof_configuration_that_is_not_plain_strings_is_still_refused(kit):
+    config = proof.proof_config(context=kit.credential()["@context"], verification_method=kit.method_id(), created="x")
+    config["created"] = {"notATerm": "2025-03-01T00:00:00Z"}
+    with pytest.raises(UnsafeDocumentError):
+        proof.hash_data(document=kit.credential(), config=config)
+
+
 TAMPERS = {
     "name": lambda c: c.__setitem__("name", c["name"] + "!"),
     "validFrom": lambda c: c.__setitem__("validFrom", "2025-03-01T12:00:01Z"),

@@ -96,8 +96,10 @@ def canonicalize(document: Mapping[str, Any]) -> str:
 def proof_config(*, context: Any, verification_method: str, created: datetime | str) -> dict[str, Any]:
     """The proof options of vc-di-eddsa §3.3.5, with the secured document's ``@context`` for
     canonicalization."""
+    plain = type(context) is list and all(type(entry) is str for entry in context)
     return {
-        "@context": json.loads(json.dumps(context)),
+        # A copy, so the configuration shares nothing mutable with the document (a list of URLs needs no more).
+        "@context": list(context) if plain else json.loads(json.dumps(context)),
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
         "created": created if isinstance(created, str) else format_datetime(created),
@@ -133,7 +135,9 @@ def _config_key(config: Mapping[str, Any]) -> ConfigKey | None:
     return tuple(items)
 
 
-@functools.lru_cache(maxsize=256)
+# Small on purpose: a bulk signer needs the current second's configuration of each of its keys, nothing more;
+# verifiers, who see another ``created`` in nearly every proof, gain nothing from a longer memory.
+@functools.lru_cache(maxsize=16)
 def _config_hash_of(key: ConfigKey, fast_path: bool) -> bytes:
     # ``fast_path`` is only part of the key: once the guard switches the fast path off, configurations are
     # canonicalized again by the full path.

@@ -28,7 +28,7 @@ class AwardError(Exception):
     """A request about an award that cannot be honoured; the message is shown to the user."""
 
 
-ISSUE_BATCH_SIZE = 25  # awards per issuing task: keys and artwork are loaded once per batch
+ISSUE_BATCH_SIZE = 100  # awards per issuing task: keys, DID documents and artwork are loaded once per batch
 
 
 def _queue_issue(award_ids: list[int]) -> None:

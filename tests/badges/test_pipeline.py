@@ -198,3 +198,33 @@ def test_a_pending_award_is_not_notified_and_not_claimed(queued):
     assert notifications.awards_notify(award_ids=[award.id]) == 0
     assert Award.objects.get(pk=award.pk).notified_at is None
     assert mail.outbox == []
+
+
+def test_a_batch_that_loses_the_race_publishes_nothing_and_deletes_its_files(
+    django_capture_on_commit_callbacks, queued, monkeypatch
+):
+    from django.core.files.storage import default_storage
+
+    from badges import issuing
+
+    awards = [enrolment_complete(actor=None, enrolment=EnrolmentFactory()) for _ in range(2)]
+    loser, winner = sorted(awards, key=lambda a: a.pk)
+    stored_names = []
+    real_store = issuing._store
+
+    def store_then_lose(award, artifacts):
+        names = real_store(award, artifacts)
+        stored_names.extend(names.values())
+        if award.pk == loser.pk:  # another delivery of the same award publishes first
+            Award.objects.filter(pk=loser.pk).update(status=AwardStatus.ISSUED, ob2_jws="theirs")
+        return names
+
+    monkeypatch.setattr(issuing, "_store", store_then_lose)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert awards_issue(award_ids=[loser.pk, winner.pk]) == 1
+    loser.refresh_from_db()
+    winner.refresh_from_db()
+    assert loser.ob2_jws == "theirs" and loser.ob3_credential is None  # the winner's row is left as it was
+    assert winner.status == AwardStatus.ISSUED and winner.ob3_credential["proof"]
+    assert [default_storage.exists(name) for name in stored_names] == [False, True]
+    assert queued.count(["notify", winner.pk]) == 1 and ["notify", loser.pk] not in queued

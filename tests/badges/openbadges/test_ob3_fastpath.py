@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from badges.openbadges.loader import vendored_documents
 from badges.openbadges.ob3 import proof
-from badges.openbadges.ob3.fastpath import contexts, guard, selftest
-from badges.openbadges.ob3.fastpath.errors import UnknownTerm, UnsupportedValue
+from badges.openbadges.ob3.fastpath import contexts, dataset, guard, selftest
+from badges.openbadges.ob3.fastpath.errors import UnknownTerm, UnknownType, UnsupportedIri, UnsupportedValue
 from badges.openbadges.ob3.safety import UnsafeDocumentError
 from tests.interop.ob3_kit import IssuerKit, utc
 
@@ -239,6 +239,29 @@ def test_deep_nesting_and_surrogates_are_refused_not_crashed() -> None:
     credential["name"] = "bad\ud800"
     with pytest.raises(UnsupportedValue, match="surrogate"):
         guard.canonicalize_fast(credential)
+
+
+def test_remembered_identifiers_are_bounded_and_refusals_are_not_remembered() -> None:
+    credential = IssuerKit().credential()
+    known = dataset._reading(contexts.context_for(credential["@context"]))[2]
+    for n in range(dataset._KNOWN_IRIS_MAX + 10):
+        credential["id"] = f"urn:uuid:00000000-0000-0000-0000-{n:012d}"
+        guard.canonicalize_fast(credential)
+        assert len(known) <= dataset._KNOWN_IRIS_MAX
+    credential["id"] = "relative/id"
+    for _ in range(2):
+        with pytest.raises(UnsupportedIri):
+            guard.canonicalize_fast(credential)
+
+
+def test_type_combinations_remembered_per_context_are_bounded() -> None:
+    credential = IssuerKit().credential()
+    top = contexts.context_for(credential["@context"])
+    for n in range(contexts._TYPE_COMBINATIONS_CACHED + 10):
+        credential["credentialSubject"]["type"] = ["AchievementSubject", f"Unknown{n}"]
+        with pytest.raises(UnknownType):
+            guard.canonicalize_fast(credential)
+    assert len(top._by_types) <= contexts._TYPE_COMBINATIONS_CACHED
 
 
 def test_b58encode_matches_the_base58_package() -> None:

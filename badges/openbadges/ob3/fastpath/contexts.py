@@ -52,6 +52,8 @@ _TERM_KEYS = frozenset({"@id", "@type", "@container", "@context", "@protected"})
 _COERCION_KEYWORDS = frozenset({"@id", "@vocab", "@json", "@none"})
 _ALIASES = frozenset({"@id", "@type"})
 _ABSENT: Any = type("_Absent", (), {"__repr__": lambda self: "<absent>"})()
+# Type combinations remembered per context: the platform's shapes use a dozen or so.
+_TYPE_COMBINATIONS_CACHED = 256
 
 
 def is_plain_absolute_iri(value: str) -> bool:
@@ -108,6 +110,8 @@ class ActiveContext:
             ):
                 context = context.apply(definition.scoped_context, override_protected=False)
         with self._lock:
+            if len(self._by_types) >= _TYPE_COMBINATIONS_CACHED:
+                return context  # a verifier is shown any types at all: past the bound, derive without keeping
             return self._by_types.setdefault(types, context)
 
     def for_property(self, term: str) -> ActiveContext:

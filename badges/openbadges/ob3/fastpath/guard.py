@@ -88,6 +88,12 @@ class Canonicalization:
     sampled: bool = False
 
 
+class _ThreadState(threading.local):
+    # A class default, so that reading it in a thread that never set it is a plain lookup, not a caught
+    # AttributeError (it is read on every canonicalization).
+    bypass = False
+
+
 class _Switch:
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -97,7 +103,7 @@ class _Switch:
         self.alert: FastPathAlert | None = None
         self.callback: Callable[[FastPathAlert], None] | None = None
         self.counts = {"fast": 0, "refused": 0, "sampled": 0}
-        self.local = threading.local()
+        self.local = _ThreadState()
         self.rng = random.Random()  # noqa: S311 - sampling for self-checks, not security
 
 
@@ -116,7 +122,7 @@ def canonicalize_full(document: Mapping[str, Any]) -> str:
 
 def fast_path_enabled() -> bool:
     """Whether the fast path is in use (False while untested, disabled or bypassed in this thread)."""
-    return _switch.state == "enabled" and not getattr(_switch.local, "bypass", False)
+    return _switch.state == "enabled" and not _switch.local.bypass
 
 
 def fast_path_status() -> FastPathStatus:
@@ -160,7 +166,7 @@ def reset_fast_path() -> None:
 @contextmanager
 def fast_path_bypassed() -> Iterator[None]:
     """Use only the full path in this thread for the duration (benchmarks, comparisons); no alert, no log."""
-    previous = getattr(_switch.local, "bypass", False)
+    previous = _switch.local.bypass
     _switch.local.bypass = True
     try:
         yield

@@ -262,6 +262,7 @@ def test_type_combinations_remembered_per_context_are_bounded() -> None:
         with pytest.raises(UnknownType):
             guard.canonicalize_fast(credential)
     assert len(top._by_types) <= contexts._TYPE_COMBINATIONS_CACHED
+    assert len(top.memo["readings"]) <= dataset._READINGS_CACHED
 
 
 def test_b58encode_matches_the_base58_package() -> None:

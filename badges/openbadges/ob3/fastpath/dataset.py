@@ -133,6 +133,7 @@ def _vocab_iri(value: str, context: ActiveContext, path: str) -> str:
 #: Identifiers already accepted in a context, as N-Quads terms. Issuer, achievement, image and list URLs recur in
 #: every credential, so most identifiers skip the checks of :func:`_iri`; cleared when full (unique ids churn it).
 _KNOWN_IRIS_MAX = 2048
+_READINGS_CACHED = 256
 
 
 def _reading(context: ActiveContext) -> tuple[dict[str, _Handler], tuple[str, ...], dict[str, str]]:
@@ -207,7 +208,7 @@ class _Builder:
     explicit datatype, a type vs a property value).
     """
 
-    __slots__ = ("blank_nodes", "seen", "statements", "top", "type_keys", "type_objects")
+    __slots__ = ("blank_nodes", "readings", "seen", "statements", "top", "type_keys", "type_objects")
 
     def __init__(self, top: ActiveContext) -> None:
         self.top = top
@@ -215,9 +216,20 @@ class _Builder:
             "type_keys", tuple(k for k, h in _handlers(top).items() if h[0] == _TYPE)
         )
         self.type_objects: dict[str, str] = top.memo.setdefault("type_objects", {})
+        # The types of a node -> its active context and what the builder reads from it: one lookup per node.
+        self.readings: dict[tuple[str, ...], tuple[Any, ...]] = top.memo.setdefault("readings", {})
         self.statements: list[Statement] = []
         self.seen: set[tuple[str, str, str, str]] = set()
         self.blank_nodes = 0
+
+    def _reading(
+        self, types: tuple[str, ...]
+    ) -> tuple[ActiveContext, dict[str, _Handler], tuple[str, ...], dict[str, str]]:
+        context = self.top.for_types(types) if types else self.top
+        reading = (context, *_reading(context))
+        if len(self.readings) < _READINGS_CACHED:  # types come from the document: keep a bounded number
+            self.readings[types] = reading
+        return reading
 
     def _types(self, node: dict[str, Any], path: str) -> tuple[str | None, tuple[str, ...]]:
         type_key = None
@@ -244,8 +256,10 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise UnsupportedValue(f"nodes nested more than {MAX_DEPTH} deep", path)
         type_key, types = self._types(node, path)
-        context = self.top.for_types(types) if types else self.top
-        handlers, id_keys, known = _reading(context)
+        reading = self.readings.get(types)
+        if reading is None:
+            reading = self._reading(types)
+        context, handlers, id_keys, known = reading
         subject: str | None = None
         for key in id_keys:
             if key in node:

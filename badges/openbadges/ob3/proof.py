@@ -37,6 +37,7 @@ from badges.openbadges.ob3.fastpath.guard import (
     disable_fast_path,
     fast_path_bypassed,
     fast_path_enabled,
+    fast_path_epoch,
     fast_path_status,
     reset_fast_path,
     self_test_fast_path,
@@ -61,6 +62,7 @@ __all__ = [
     "disable_fast_path",
     "fast_path_bypassed",
     "fast_path_enabled",
+    "fast_path_epoch",
     "fast_path_status",
     "hash_data",
     "proof_config",
@@ -138,9 +140,9 @@ def _config_key(config: Mapping[str, Any]) -> ConfigKey | None:
 # Small on purpose: a bulk signer needs the current second's configuration of each of its keys, nothing more;
 # verifiers, who see another ``created`` in nearly every proof, gain nothing from a longer memory.
 @functools.lru_cache(maxsize=16)
-def _config_hash_of(key: ConfigKey, fast_path: bool) -> bytes:
-    # ``fast_path`` is only part of the key: once the guard switches the fast path off, configurations are
-    # canonicalized again by the full path.
+def _config_hash_of(key: ConfigKey, epoch: tuple[bool, int]) -> bytes:
+    # ``epoch`` (:func:`fast_path_epoch`) is only part of the key: once the guard switches the fast path off,
+    # configurations are canonicalized again by the full path.
     config = {name: list(value) if type(value) is tuple else value for name, value in key}
     return hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
 
@@ -156,7 +158,7 @@ def _config_hash(config: Mapping[str, Any]) -> bytes:
     key = _config_key(config)
     if key is None:
         return hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
-    return _config_hash_of(key, fast_path_enabled())
+    return _config_hash_of(key, fast_path_epoch())
 
 
 def _refuse_unsafe_json(document: Mapping[str, Any]) -> None:

@@ -32,7 +32,7 @@ from badges.openbadges.checks import Check, CheckedResult, node_types
 from badges.openbadges.keys import KeyEncodingError, ed25519_from_multikey, public_key_from_jwk
 from badges.openbadges.ob3 import jwt as vcjwt
 from badges.openbadges.ob3.did import did_from_verification_method
-from badges.openbadges.ob3.proof import ProofVerification, fast_path_enabled, proof_verification_method, verify_proof
+from badges.openbadges.ob3.proof import ProofVerification, fast_path_epoch, proof_verification_method, verify_proof
 from badges.openbadges.ob3.status_list import StatusListError, decode_list, get_bit
 
 __all__ = [
@@ -234,9 +234,9 @@ _JSON_TEXT = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 @functools.lru_cache(maxsize=_STATUS_LIST_PROOFS_CACHED)
-def _status_list_proof(text: str, public_key: bytes, fast_path: bool) -> ProofVerification:
-    # ``fast_path`` is only part of the key: a list verified while the fast path was on is verified again, by the
-    # full path, once the guard has switched the fast path off.
+def _status_list_proof(text: str, public_key: bytes, epoch: tuple[bool, int]) -> ProofVerification:
+    # ``epoch`` (:func:`.proof.fast_path_epoch`) is only part of the key: a list verified while the fast path was
+    # on is verified again, by the full path, once the guard has switched the fast path off.
     return verify_proof(document=json.loads(text), public_key=Ed25519PublicKey.from_public_bytes(public_key))
 
 
@@ -255,7 +255,7 @@ def _verify_status_list_proof(*, document: Mapping[str, Any], public_key: Ed2551
         text = None
     if text is None or len(text) > _STATUS_LIST_TEXT_MAX:
         return verify_proof(document=document, public_key=public_key)
-    return _status_list_proof(text, public_key.public_bytes_raw(), fast_path_enabled())
+    return _status_list_proof(text, public_key.public_bytes_raw(), fast_path_epoch())
 
 
 _STATUS_BITS: dict[str, bytes] = {}

@@ -98,6 +98,23 @@ def test_a_remembered_proof_configuration_hashes_like_a_fresh_one(kit):
     assert len(hashes) == len(forms) == len(configs) - 1, "a changed configuration must not get another one's hash"
 
 
+def test_a_remembered_proof_configuration_is_forgotten_when_the_switch_changes(kit):
+    document = kit.credential()
+    config = proof.proof_config(context=document["@context"], verification_method=kit.method_id(), created="2031-01-01")
+    try:
+        proof.reset_fast_path()
+        proof.self_test_fast_path()
+        proof.hash_data(document=document, config=config)
+        proof.hash_data(document=document, config=config)
+        assert proof.fast_path_status().fast == 3  # the document twice, the configuration once
+        proof.reset_fast_path()
+        proof.self_test_fast_path()
+        proof.hash_data(document=document, config=config)
+        assert proof.fast_path_status().fast == 2  # both again
+    finally:
+        proof.reset_fast_path()
+
+
 def test_a_proof_configuration_that_is_not_plain_strings_is_still_refused(kit):
     config = proof.proof_config(context=kit.credential()["@context"], verification_method=kit.method_id(), created="x")
     config["created"] = {"notATerm": "2025-03-01T00:00:00Z"}

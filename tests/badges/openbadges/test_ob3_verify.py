@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from badges.openbadges.ob3 import status_list
+from badges.openbadges.ob3 import proof, status_list
 from badges.openbadges.ob3 import verify as v
 from tests.interop.ob3_kit import IssuerKit, utc
 
@@ -136,6 +136,18 @@ def test_a_changed_status_list_is_not_served_from_the_cache(kit, monkeypatch):
     )
     assert "own signature" in _failed(result)["status"]
     assert len(checked) == 3
+
+
+def test_a_status_list_is_checked_again_once_the_fast_path_is_switched_off(kit, monkeypatch):
+    checked = _counting_status_list_proofs(monkeypatch)
+    signed = kit.signed_credential()
+    assert _verify(kit, signed).verdict == "valid"
+    proof.disable_fast_path("a test: what the fast path computed is not trusted any more")
+    try:
+        assert _verify(kit, signed).verdict == "valid"
+        assert len(checked) == 2
+    finally:
+        proof.reset_fast_path()
 
 
 def test_a_cached_status_list_still_needs_a_published_key(kit, monkeypatch):

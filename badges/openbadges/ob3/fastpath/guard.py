@@ -42,6 +42,7 @@ __all__ = [
     "disable_fast_path",
     "fast_path_bypassed",
     "fast_path_enabled",
+    "fast_path_epoch",
     "fast_path_status",
     "reset_fast_path",
     "sample_rate",
@@ -103,6 +104,7 @@ class _Switch:
         self.alert: FastPathAlert | None = None
         self.callback: Callable[[FastPathAlert], None] | None = None
         self.counts = {"fast": 0, "refused": 0, "sampled": 0}
+        self.generation = 0  # bumped on every change of state (see fast_path_epoch)
         self.local = _ThreadState()
         self.rng = random.Random()  # noqa: S311 - sampling for self-checks, not security
 
@@ -123,6 +125,16 @@ def canonicalize_full(document: Mapping[str, Any]) -> str:
 def fast_path_enabled() -> bool:
     """Whether the fast path is in use (False while untested, disabled or bypassed in this thread)."""
     return _switch.state == "enabled" and not _switch.local.bypass
+
+
+def fast_path_epoch() -> tuple[bool, int]:
+    """Whether the fast path is in use in this thread, and how many times the switch has changed state.
+
+    A value computed from canonical N-Quads may be remembered under this key: it changes when the self-test
+    enables the path, when the guard or an operator disables it and on a reset, so nothing computed by a fast path
+    that has since been switched off is served again.
+    """
+    return fast_path_enabled(), _switch.generation
 
 
 def fast_path_status() -> FastPathStatus:
@@ -153,6 +165,7 @@ def disable_fast_path(reason: str) -> None:
     """Switch the fast path off for this process (an operator's decision: logged, no alert)."""
     with _switch.lock:
         _switch.state, _switch.reason = "disabled", reason
+        _switch.generation += 1
     logger.warning("OB 3.0 fast canonicalization path disabled: %s", reason)
 
 
@@ -160,6 +173,7 @@ def reset_fast_path() -> None:
     """Back to ``untested``: the self-test runs again before the next fast canonicalization; clears the alert."""
     with _switch.lock:
         _switch.state, _switch.reason, _switch.alert = "untested", None, None
+        _switch.generation += 1
         _switch.counts = dict.fromkeys(_switch.counts, 0)
 
 
@@ -179,6 +193,7 @@ def _trip(reason: str, detail: Mapping[str, Any]) -> None:
     with _switch.lock:
         first = _switch.state != "disabled" or _switch.alert is None
         _switch.state, _switch.reason, _switch.alert = "disabled", reason, alert
+        _switch.generation += 1
     logger.error("OB 3.0 fast canonicalization path disabled: %s %s", reason, dict(detail))
     callback = _switch.callback
     if first and callback is not None:
@@ -208,6 +223,7 @@ def self_test_fast_path() -> bool:
             _trip("start-up self-test failed", {"problems": problems})
             return False
         _switch.state, _switch.reason = "enabled", None
+        _switch.generation += 1
         logger.info("OB 3.0 fast canonicalization path enabled (self-test passed).")
         return True
 

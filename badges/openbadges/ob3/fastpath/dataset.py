@@ -133,6 +133,7 @@ def _vocab_iri(value: str, context: ActiveContext, path: str) -> str:
 #: Identifiers already accepted in a context, as N-Quads terms. Issuer, achievement, image and list URLs recur in
 #: every credential, so most identifiers skip the checks of :func:`_iri`; cleared when full (unique ids churn it).
 _KNOWN_IRIS_MAX = 2048
+#: Type combinations whose context and handlers a top-level context keeps (documents may name any types).
 _READINGS_CACHED = 256
 
 
@@ -281,8 +282,8 @@ class _Builder:
                 seen.add(marker)
                 append((subject, _RDF_TYPE, obj, None))
         needs_a_look = _NEEDS_A_LOOK.search
-        # One pass over the keys: the subject is known (its blank node label is issued before any child's, as
-        # when pyld walks the node), so each value is emitted as soon as its key is read.
+        # One pass over the keys: the subject is already known, so each value is emitted as soon as its key is
+        # read (a node's blank node label is still issued before its children's).
         for key, value in node.items():
             handler = handlers.get(key)
             if handler is None:

@@ -108,11 +108,13 @@ class Award(models.Model):
     """One learner's badge: what Open Badges 2.0 calls an assertion and 3.0 a credential."""
 
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
-    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="awards", editable=False)
+    # No index of their own for issuer and enrolment: the unique (issuer, status_list_index) and the partial unique
+    # (enrolment) indexes serve those lookups, and every award is written three times (created, issued, e-mailed).
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="awards", editable=False, db_index=False)
     badge_class = models.ForeignKey(BadgeClass, on_delete=models.PROTECT, related_name="awards")
     learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="awards")
     enrolment = models.ForeignKey(
-        "courses.Enrolment", null=True, blank=True, on_delete=models.PROTECT, related_name="awards"
+        "courses.Enrolment", null=True, blank=True, on_delete=models.PROTECT, related_name="awards", db_index=False
     )
     recipient_salt = models.CharField(max_length=64, editable=False)
     recipient_hash = models.CharField(max_length=80, editable=False)

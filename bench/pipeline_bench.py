@@ -101,6 +101,7 @@ def main() -> int:
         "LAUREL_VAR_DIR": str(workdir / "var"),
         "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "WARNING",
+        "DEBUG": "0",  # as deployed: with DEBUG on, Django keeps every SQL statement of every task in memory
     }
     python = sys.executable
     redis = subprocess.Popen(
@@ -175,6 +176,7 @@ def main() -> int:
         print(f"completions: {COUNT:,} (CSV import through PostgreSQL, Redis, one worker with 2 processes)")
         print(f"  CSV checked and applied (enrolments, completions, pending awards): {imported:6.1f} s")
         print(f"  time to the last badge issued, signed, self-verified, baked:        {total:6.1f} s")
+        print(f"    of which issuing, from the import's commit to the last badge:    {total - imported:6.1f} s")
         print(f"  awards issued per second, end to end:                              {done / total:8.1f}")
         if worker_cpu:  # measured when the last badge was issued
             ms = [
@@ -191,7 +193,7 @@ def main() -> int:
         print(f"  time to the last learner e-mail sent (queued after the badges):   {mailed_text}")
         for name, limit in TARGETS.items():
             verdict = "meets" if total <= limit and done >= COUNT else "misses"
-            print(f"  target {name}: all {COUNT:,} in under {limit:.0f} s — {verdict}")
+            print(f"  target {name}: all {COUNT:,} in under {limit:.0f} s, CSV file to last badge — {verdict}")
         return 0
     finally:
         if worker is not None:

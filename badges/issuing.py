@@ -233,8 +233,8 @@ _ISSUED_VALUES = ("ob2_assertion", "ob2_jws", "ob3_credential", "ob3_jwt", "bake
 def _mark_issued(cursor, rows: list[tuple[Award, Artifacts, dict[str, str]]], now) -> set[int]:
     """Mark awards issued with one UPDATE for the whole batch, only where still pending; returns the ids changed.
 
-    Written out rather than one `QuerySet.update()` per award: Django compiles every query anew, and 25 round
-    trips cost more than the database's own work (1.3 ms of the 6 ms an award took, measured with cProfile).
+    Written out rather than one `QuerySet.update()` per award: Django compiles every query anew, and a round trip
+    per award cost more than the database's own work (1.3 ms of the 6 ms an award took, measured with cProfile).
     `WITH v(...) AS (VALUES ...) UPDATE ... FROM v ... RETURNING` reads the same on PostgreSQL and SQLite (3.35+);
     only PostgreSQL needs the JSON text cast to jsonb.
     """
@@ -274,7 +274,7 @@ def _mark_issued(cursor, rows: list[tuple[Award, Artifacts, dict[str, str]]], no
 
 
 def _publish(done: list[tuple[Award, Artifacts, dict[str, str]]]) -> int:
-    """Mark a batch issued in one transaction. Each UPDATE is conditional on the award still being pending, so a
+    """Mark a batch issued in one transaction. The UPDATE is conditional on each award still being pending, so a
     concurrent or repeated delivery that got there first wins and this one's files are discarded."""
     now = timezone.now()
     published: list[Award] = []

@@ -263,6 +263,9 @@ def test_type_combinations_remembered_per_context_are_bounded() -> None:
             guard.canonicalize_fast(credential)
     assert len(top._by_types) <= contexts._TYPE_COMBINATIONS_CACHED
     assert len(top.memo["readings"]) <= dataset._READINGS_CACHED
+    # The platform's own shapes are remembered again at their next use.
+    guard.canonicalize_fast(IssuerKit().credential())
+    assert ("AchievementSubject",) in top._by_types and ("AchievementSubject",) in top.memo["readings"]
 
 
 def test_b58encode_matches_the_base58_package() -> None:

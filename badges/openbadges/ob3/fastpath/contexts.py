@@ -111,7 +111,9 @@ class ActiveContext:
                 context = context.apply(definition.scoped_context, override_protected=False)
         with self._lock:
             if len(self._by_types) >= _TYPE_COMBINATIONS_CACHED:
-                return context  # a verifier is shown any types at all: past the bound, derive without keeping
+                # A verifier is shown any types at all: start again rather than grow (or stop remembering the
+                # platform's own shapes, which come back at their next use).
+                self._by_types.clear()
             return self._by_types.setdefault(types, context)
 
     def for_property(self, term: str) -> ActiveContext:

@@ -228,8 +228,9 @@ class _Builder:
     ) -> tuple[ActiveContext, dict[str, _Handler], tuple[str, ...], dict[str, str]]:
         context = self.top.for_types(types) if types else self.top
         reading = (context, *_reading(context))
-        if len(self.readings) < _READINGS_CACHED:  # types come from the document: keep a bounded number
-            self.readings[types] = reading
+        if len(self.readings) >= _READINGS_CACHED:  # types come from the document: start again rather than grow
+            self.readings.clear()
+        self.readings[types] = reading
         return reading
 
     def _types(self, node: dict[str, Any], path: str) -> tuple[str | None, tuple[str, ...]]:

@@ -141,8 +141,8 @@ def _config_key(config: Mapping[str, Any]) -> ConfigKey | None:
 # verifiers, who see another ``created`` in nearly every proof, gain nothing from a longer memory.
 @functools.lru_cache(maxsize=16)
 def _config_hash_of(key: ConfigKey, epoch: tuple[bool, int]) -> bytes:
-    # ``epoch`` (:func:`fast_path_epoch`) is only part of the key: once the guard switches the fast path off,
-    # configurations are canonicalized again by the full path.
+    # ``epoch`` (:func:`fast_path_epoch`) is only part of the key: what the fast path computed before the switch
+    # changed state (a trip, a disable, a reset) is not served again.
     config = {name: list(value) if type(value) is tuple else value for name, value in key}
     return hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
 
@@ -155,10 +155,10 @@ def _config_hash(config: Mapping[str, Any]) -> bytes:
     per credential. The cached value is computed from the rebuilt configuration, so it is exactly what
     canonicalizing this one gives. Verifiers mostly see a different ``created`` per credential and simply miss.
     """
-    key = _config_key(config)
-    if key is None:
+    key, epoch = _config_key(config), fast_path_epoch()
+    if key is None or not epoch[0]:  # the full path, the reference, always computes afresh
         return hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
-    return _config_hash_of(key, fast_path_epoch())
+    return _config_hash_of(key, epoch)
 
 
 def _refuse_unsafe_json(document: Mapping[str, Any]) -> None:

@@ -235,8 +235,8 @@ _JSON_TEXT = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 @functools.lru_cache(maxsize=_STATUS_LIST_PROOFS_CACHED)
 def _status_list_proof(text: str, public_key: bytes, epoch: tuple[bool, int]) -> ProofVerification:
-    # ``epoch`` (:func:`.proof.fast_path_epoch`) is only part of the key: a list verified while the fast path was
-    # on is verified again, by the full path, once the guard has switched the fast path off.
+    # ``epoch`` (:func:`.proof.fast_path_epoch`) is only part of the key: what the fast path verified before the
+    # switch changed state (a trip, a disable, a reset) is not served again.
     return verify_proof(document=json.loads(text), public_key=Ed25519PublicKey.from_public_bytes(public_key))
 
 
@@ -247,15 +247,17 @@ def _verify_status_list_proof(*, document: Mapping[str, Any], public_key: Ed2551
     suspended (and is then signed again, so its text changes). The proof check is a pure function of the
     document and the key, so a list whose JSON text and key were seen before has the same outcome; everything that
     can change without the text changing — the issuer's DID document, the list's dates, the bit — is checked on
-    every verification by the caller. Documents that are not plain JSON, or too long, are not cached.
+    every verification by the caller. Documents that are not plain JSON, or too long, are not cached, and nothing
+    is while the fast path is off: the full path is the reference and computes every time.
     """
     try:
         text = _JSON_TEXT(document) if _plain_json(document) else None
     except (TypeError, ValueError, RecursionError):
         text = None
-    if text is None or len(text) > _STATUS_LIST_TEXT_MAX:
+    epoch = fast_path_epoch()
+    if text is None or len(text) > _STATUS_LIST_TEXT_MAX or not epoch[0]:  # the full path computes afresh
         return verify_proof(document=document, public_key=public_key)
-    return _status_list_proof(text, public_key.public_bytes_raw(), fast_path_epoch())
+    return _status_list_proof(text, public_key.public_bytes_raw(), epoch)
 
 
 _STATUS_BITS: dict[str, bytes] = {}

@@ -115,6 +115,21 @@ def test_a_remembered_proof_configuration_is_forgotten_when_the_switch_changes(k
         proof.reset_fast_path()
 
 
+def test_the_full_path_remembers_no_proof_configuration(kit, monkeypatch):
+    from badges.openbadges.ob3.fastpath import guard
+
+    proof.self_test_fast_path()  # (its own full-path canonicalizations are not the point here)
+    computed = []
+    real = guard.canonicalize_full
+    monkeypatch.setattr(guard, "canonicalize_full", lambda document: computed.append(1) or real(document))
+    document = kit.credential()
+    config = proof.proof_config(context=document["@context"], verification_method=kit.method_id(), created="2032-01-01")
+    with proof.fast_path_bypassed():
+        for _ in range(2):
+            proof.hash_data(document=document, config=config)
+    assert len(computed) == 4  # the document and the configuration, twice
+
+
 def test_a_proof_configuration_that_is_not_plain_strings_is_still_refused(kit):
     config = proof.proof_config(context=kit.credential()["@context"], verification_method=kit.method_id(), created="x")
     config["created"] = {"notATerm": "2025-03-01T00:00:00Z"}

@@ -144,8 +144,9 @@ def test_a_status_list_is_checked_again_once_the_fast_path_is_switched_off(kit, 
     assert _verify(kit, signed).verdict == "valid"
     proof.disable_fast_path("a test: what the fast path computed is not trusted any more")
     try:
-        assert _verify(kit, signed).verdict == "valid"
-        assert len(checked) == 2
+        for _ in range(2):  # and not remembered while the full path does the work
+            assert _verify(kit, signed).verdict == "valid"
+        assert len(checked) == 3
     finally:
         proof.reset_fast_path()
 

@@ -209,8 +209,12 @@ class ImportNotApplicable(Exception):
 INLINE_APPLY_MAX_ROWS = 1000  # larger files are applied by a worker task, with a progress page meanwhile
 
 
-def completion_import_apply(*, actor, completion_import: CompletionImport) -> CompletionImport:
-    """Apply a checked import: all rows or none. The file is checked again, as courses may have changed.
+def completion_import_apply(
+    *, actor, completion_import: CompletionImport, parsed: ParsedImport | None = None
+) -> CompletionImport:
+    """Apply a checked import: all rows or none. The file is checked again, as courses may have changed — unless
+    the caller passes the check it has just made of this record's file in the same breath (the one-step command),
+    where a course deleted in between fails the whole transaction instead.
 
     Rows go through the batch enrolment and completion services (the one completion path), 1,000 at a time
     inside one transaction; the created awards are queued for issuing when it commits.
@@ -219,7 +223,8 @@ def completion_import_apply(*, actor, completion_import: CompletionImport) -> Co
         record = CompletionImport.objects.select_for_update().get(pk=completion_import.pk)
         if record.status == ImportStatus.APPLIED:
             raise ImportNotApplicable("This import was already applied.")
-        parsed = parse_completions_csv(issuer=record.issuer, content=bytes(record.content))
+        if parsed is None:
+            parsed = parse_completions_csv(issuer=record.issuer, content=bytes(record.content))
         if not parsed.ok:
             raise ImportNotApplicable(
                 f"The file now has {len(parsed.errors)} error(s); nothing was imported. Upload it again to see them."

@@ -144,3 +144,20 @@ def test_import_pages_over_http(client, courses):
     assert "1 row is ready to import" in response.content.decode()
     assert client.post(response.request["PATH_INFO"]).status_code == 302
     assert counts() == (1, 1, 1)
+
+
+def test_the_import_command_applies_a_good_file_once_and_refuses_a_bad_one(courses, tmp_path, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setattr("badges.services._queue_issue", lambda ids: None)
+    good = tmp_path / "good.csv"
+    good.write_text("email,name,course,completed\nann@example.org,Ann,py101,yes\nbob@example.org,Bob,ux201,\n")
+    call_command("import_completions", str(good), issuer=courses.issuer.slug, dry_run=True)
+    assert counts() == (0, 0, 0)
+    call_command("import_completions", str(good), issuer=courses.issuer.slug)
+    assert counts() == (2, 2, 1)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,name,course\ncarl@example.org,Carl,py101\nnot-an-email,Dee,py101\n")
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import_completions", str(bad), issuer=courses.issuer.slug)
+    assert counts() == (2, 2, 1)  # the good row of the bad file was not written either

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(parsed.rows)} row(s) are ready to import (dry run: nothing written).")
             return
         try:
-            record = completion_import_apply(actor=None, completion_import=record)
+            record = completion_import_apply(actor=None, completion_import=record, parsed=parsed)
         except ImportNotApplicable as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(

@@ -24,8 +24,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError
 from pyld import jsonld
 
 from badges.openbadges.ob3.compose import format_datetime
@@ -325,8 +326,17 @@ def verify_proof(*, document: Mapping[str, Any], public_key: Ed25519PublicKey) -
         return fail("The credential is not safe to process as JSON-LD: " + "; ".join(exc.problems))
     except jsonld.JsonLdError as exc:
         return fail(f"The credential could not be processed as JSON-LD: {exc}.")
-    try:
-        public_key.verify(signature, data)
-    except InvalidSignature:
+    if not ed25519_verify(public_key=public_key, signature=signature, data=data):
         return fail("The signature does not match: the credential was changed after signing, or another key signed it.")
     return ProofVerification(True, "The signature is valid.", method, created)
+
+
+def ed25519_verify(*, public_key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    """Ed25519 verification by libsodium (PyNaCl) rather than OpenSSL: 0.1 ms instead of 0.2 ms here, a third of
+    a whole credential's verification. libsodium is also the stricter of the two (RFC 8032 plus refusing keys and R
+    points of small order), which refuses only signatures no honest signer makes. Decision 0005."""
+    try:
+        crypto_sign_open(signature + data, public_key.public_bytes_raw())
+    except BadSignatureError:
+        return False
+    return True

@@ -68,11 +68,10 @@ def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
         Award.objects.select_related("badge_class", "issuer", "learner").defer(*HEAVY_FIELDS).filter(pk__in=award_ids)
     )
     by_id = {award.pk: award for award in awards}
-    pending = list(award_ids)
+    sent = 0
     try:
         with get_connection() as mail:
-            while pending:
-                award = by_id[pending[0]]
+            for award in (by_id[award_id] for award_id in award_ids):
                 context = {
                     "award": award,
                     "learner": award.learner,
@@ -84,14 +83,15 @@ def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
                 message = _message(template=template, to=award.learner.email, context=context)
                 message.connection = mail
                 _deliver(message)
-                pending.pop(0)
+                sent += 1
     except Exception:
-        _unclaim(award_ids=pending, marker=marker)
+        _unclaim(award_ids=award_ids[sent:], marker=marker)
         raise
-    return len(award_ids)
+    return sent
 
 
 def _deliver(message: EmailMultiAlternatives) -> None:
+    """The one place a learner's e-mail leaves (over the batch's connection)."""
     message.send()
 
 

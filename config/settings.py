@@ -162,6 +162,9 @@ vars().update(EMAIL_CONFIG)
 if env.str("EMAIL_FILE_PATH", default=""):  # filemail:// URLs cannot carry an absolute path
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Laurel <badges@localhost>")
+# Seconds an SMTP connection or reply may take: an unreachable mail server fails the batch (retried later) instead
+# of holding a worker process until the task's time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # Celery. Embedded default: kombu's filesystem transport under var/, no server needed.
 _celery_dir = VAR_DIR / "celery"
@@ -184,8 +187,8 @@ else:
         # Check the queues in CELERY_TASK_QUEUES order: issuing first, e-mails when no badge is waiting.
         "queue_order_strategy": "priority",
     }
-# Two queues, consumed by every worker: badges first, then the learners' e-mails (which, on a busy day, wait for
-# the badges rather than share the CPU with them; a slow mail server never delays issuing). Decision 0006.
+# Two queues, consumed by every worker: badges first, then the learners' e-mails, which on a busy day wait for the
+# badges rather than share the CPU with them. Decision 0006.
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("notifications"))
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {

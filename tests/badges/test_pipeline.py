@@ -228,3 +228,16 @@ def test_a_batch_that_loses_the_race_publishes_nothing_and_deletes_its_files(
     assert winner.status == AwardStatus.ISSUED and winner.ob3_credential["proof"]
     assert [default_storage.exists(name) for name in stored_names] == [False, True]
     assert queued.count(["notify", winner.pk]) == 1 and ["notify", loser.pk] not in queued
+
+
+def test_learner_emails_have_their_own_queue_after_the_badges():
+    from config.celery import app
+
+    def queue_of(task_name):
+        return app.amqp.router.route({}, task_name)["queue"].name
+
+    assert list(app.amqp.queues) == ["celery", "notifications"]  # every worker consumes both, in this order
+    assert queue_of("badges.tasks.award_issue_batch_task") == "celery"
+    assert queue_of("courses.tasks.completion_import_apply_task") == "celery"
+    assert queue_of("badges.tasks.award_notify_batch_task") == "notifications"
+    assert queue_of("badges.tasks.awards_remind_expiring_task") == "notifications"

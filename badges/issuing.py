@@ -216,8 +216,8 @@ def _mark_failed(award_id: int, reason: str) -> None:
 
 def _pending(award_ids: list[int]) -> list[Award]:
     """The batch's awards still pending. Selected by primary key alone, the status checked here: right after a
-    bulk import the planner's statistics still call 'pending' rare and would scan every pending row through the
-    status index instead (15 ms instead of 1 ms per batch, measured on PostgreSQL 15 with 10,000 pending)."""
+    bulk import the planner's statistics still call 'pending' rare, and PostgreSQL 15 scanned the status index
+    instead (EXPLAIN ANALYZE: 12,714 entries read, 8,975 rows discarded, to return a batch of 25)."""
     awards = (
         Award.objects.select_related("badge_class__issuer", "issuer", "learner")
         .prefetch_related("badge_class__alignments")

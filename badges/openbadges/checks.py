@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
+
+#: What verifiers call for "now" (tests pass a fixed clock): expiry and validity are judged against it.
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 Verdict = Literal["valid", "invalid", "valid_with_warnings"]
 

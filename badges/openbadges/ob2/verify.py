@@ -23,11 +23,11 @@ import binascii
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from badges.openbadges.checks import Check, CheckedResult, node_types
+from badges.openbadges.checks import Check, CheckedResult, Clock, node_types, utc_now
 from badges.openbadges.ob2 import jws
 from badges.openbadges.recipient import ob2_recipient_matches
 
@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 CONTEXT = "https://w3id.org/openbadges/v2"
-Clock = Callable[[], datetime]
 _REQUIRED = ("id", "type", "recipient", "badge", "verification", "issuedOn")
 _HOSTED = ("hostedbadge", "hosted")
 _SIGNED = ("signedbadge", "signed")
@@ -55,10 +54,6 @@ class Fetched:
 
 
 FetchDocument = Callable[[str], Fetched]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)

@@ -23,12 +23,12 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from badges.openbadges.checks import Check, CheckedResult, node_types
+from badges.openbadges.checks import Check, CheckedResult, Clock, node_types, utc_now
 from badges.openbadges.keys import KeyEncodingError, ed25519_from_multikey, public_key_from_jwk
 from badges.openbadges.ob3 import jwt as vcjwt
 from badges.openbadges.ob3.did import did_from_verification_method
@@ -45,15 +45,10 @@ __all__ = [
 
 ResolveDid = Callable[[str], Mapping[str, Any]]
 FetchStatusList = Callable[[str], Mapping[str, Any]]
-Clock = Callable[[], datetime]
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 _OB3_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
 _OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)

@@ -21,6 +21,11 @@ class Issuer(models.Model):
         default=False,
         help_text=_("When off (the default), each learner decides to make their badge public."),
     )
+    require_mfa = models.BooleanField(
+        _("require two-factor sign-in for staff"),
+        default=False,
+        help_text=_("When on, members must set up an authenticator app before they can use the admin."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -121,3 +126,69 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor or "system"
         return f"{self.created_at:%Y-%m-%d %H:%M} {who}: {self.action} {self.target_type} {self.target_id}"
+
+
+class Invitation(models.Model):
+    """An offer of a role at an institution, e-mailed to an address; accepted once by whoever proves that address.
+
+    The e-mailed token is signed (issuers/invitations.py) and names this row; the row records its single use.
+    """
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="invitations")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid")]
+        verbose_name = _("invitation")
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.get_role_display()} of {self.issuer}"
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", _("Read")  # see courses, enrolments and awards through the API
+    COMPLETE = "complete", _("Record completions")  # POST /api/v1/completions (implies read)
+
+
+class ApiKey(models.Model):
+    """A secret for the REST API, scoped to one institution. Only a SHA-256 digest of the secret is stored.
+
+    The secret is ``<prefix>.<random>``; the prefix finds the row, the digest is compared in constant time.
+    """
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100, help_text=_("What uses this key, e.g. 'Moodle sync'."))
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(_("scope"), max_length=10, choices=ApiKeyScope.choices, default=ApiKeyScope.COMPLETE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(scope__in=ApiKeyScope.values), name="api_key_scope_valid")]
+        verbose_name = _("API key")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.issuer}"
+
+    def __repr__(self) -> str:
+        return f"<ApiKey {self.prefix} {self.scope}>"

@@ -220,7 +220,20 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "laurel"}
 }
 
+# --- Client addresses and rate limits (badges/api/throttling.py)
+# How many proxies of ours stand in front of the platform, each appending the address it saw to X-Forwarded-For.
+# 0 (the default): X-Forwarded-For is ignored and REMOTE_ADDR is the client; N: the Nth entry from the right is.
+# One count for every limiter: our throttles (badges.api.throttling.client_address), DRF's NUM_PROXIES and allauth's
+# ALLAUTH_TRUSTED_PROXY_COUNT. Setting it higher than the real number lets any client choose its address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# The completions API, per credential (API key or token), else per account.
+COMPLETIONS_THROTTLE_RATE = env.str("COMPLETIONS_THROTTLE_RATE", default="600/minute")
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -305,5 +318,5 @@ VERIFY_FETCH_CACHE_SECONDS = env.int("VERIFY_FETCH_CACHE_SECONDS", default=300)
 VERIFY_RESOLVE_LOCALLY = env.bool("VERIFY_RESOLVE_LOCALLY", default=True)
 VERIFY_UPLOAD_MAX_BYTES = env.int("VERIFY_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 VERIFY_BODY_MAX_BYTES = env.int("VERIFY_BODY_MAX_BYTES", default=2 * 1024 * 1024)  # JSON bodies of the API
-VERIFY_THROTTLE_RATE = env.str("VERIFY_THROTTLE_RATE", default="30/minute")  # anonymous, per address
+VERIFY_THROTTLE_RATE = env.str("VERIFY_THROTTLE_RATE", default="30/minute")  # per account, else per address
 VERIFY_AWARD_CACHE_SECONDS = env.int("VERIFY_AWARD_CACHE_SECONDS", default=60)

@@ -1,7 +1,8 @@
 """Verification API: POST /api/v1/verify (URL, file or JSON) and /api/v1/awards/<public_id>/verify.
 
-Thin views: serializers validate the input, badges.verification.services verifies. Anonymous callers are
-throttled (badges.api.throttling). Bodies larger than the caps get 413 before anything is parsed.
+Thin views: serializers validate the input, badges.verification.services verifies. Every caller is
+throttled, per account or else per client address (badges.api.throttling). Bodies larger than the caps get 413
+before anything is parsed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .serializers import (
     VerifyRequestSerializer,
     VerifyResponseSerializer,
 )
-from .throttling import VerifyAnonThrottle
+from .throttling import VerifyThrottle
 
 _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Nothing verifiable was given; `detail` says why."),
@@ -46,7 +47,7 @@ def _error(code: str, detail, http_status: int) -> Response:
 
 class _VerificationView(APIView):
     permission_classes = [VerificationIsPublic]
-    throttle_classes = [VerifyAnonThrottle]
+    throttle_classes = [VerifyThrottle]
 
     def initialize_request(self, request, *args, **kwargs) -> Request:
         if request.method == "POST":

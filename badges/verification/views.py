@@ -1,7 +1,8 @@
 """The public verification page: paste a URL, upload a baked image, or paste JSON/JWT; get a plain-language answer.
 
-Thin: the form validates, badges.verification.services verifies. The page is throttled for anonymous visitors
-like the API, never stores what it was given, and answers 400/413/429 with a message for input it cannot use.
+Thin: the form validates, badges.verification.services verifies. The page is throttled like the API (per account,
+else per client address: badges.api.throttling), never stores what it was given, and answers 400/413/429 with a
+message for input it cannot use.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from badges.api.throttling import VerifyAnonThrottle
+from badges.api.throttling import VerifyThrottle
 
 from .forms import VerifyForm
 from .services import VerificationInputError, VerificationReport, verify_input
@@ -82,7 +83,7 @@ def _page(request: HttpRequest, form: VerifyForm, *, report=None, error: str = "
 
 
 def _throttled(request: HttpRequest) -> HttpResponse | None:
-    throttle = VerifyAnonThrottle()
+    throttle = VerifyThrottle()
     if throttle.allow_request(request, None):
         return None
     wait = throttle.wait()

@@ -7,6 +7,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from badges.api.throttling import CompletionsThrottle
 from badges.identifiers import assertion_url
 from badges.models import Award
 from issuers.permissions import Capability
@@ -20,6 +21,7 @@ from .serializers import AwardOutput, CompletionInput
 
 class CompletionView(APIView):
     permission_classes = [CanAwardForCourse]
+    throttle_classes = [CompletionsThrottle]  # per credential: a leaked or looping key cannot flood the queue
 
     @extend_schema(
         request=CompletionInput,

@@ -101,10 +101,11 @@ def signing_key_revoke(*, actor, key: SigningKey, reason: str) -> SigningKey:
     key.save(update_fields=["state", "revoked_at"])
     audit_record(actor=actor, action="key.revoke", target=key, issuer=key.issuer, reason=reason)
     invalidate_issuer_on_commit(key.issuer.public_id)
-    signing_key_revoked.send(sender=SigningKey, key=key)
     if was_active:
+        # The replacement must exist before the signal: receivers re-sign (status lists) with the active key.
         replacement = _signing_key_create(issuer=key.issuer, algorithm=key.algorithm)
         audit_record(actor=actor, action="key.create", target=replacement, issuer=key.issuer)
+    signing_key_revoked.send(sender=SigningKey, key=key)
     return key
 
 

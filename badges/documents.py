@@ -73,6 +73,20 @@ def ob2_hosted_assertion(award: Award) -> dict[str, Any]:
     return _ob2_assertion(award, id=assertion_url(award), verification=ob2.hosted_verification())
 
 
+# What a private badge's hosted assertion leaves out (docs/decisions/0010-what-private-means.md): what the learner
+# did, in their words or at their address. The signed JWS and the baked files keep both; they are the holder's.
+PRIVATE_OMITTED = ("evidence", "narrative")
+
+
+def ob2_hosted_assertion_published(award: Award) -> dict[str, Any]:
+    """What the hosted assertion's URL serves to anyone: the assertion as issued, or, while the learner keeps the
+    badge private, the same without its evidence and narrative — still enough for hosted verification."""
+    document = award.ob2_assertion
+    if award.public:
+        return document
+    return {key: value for key, value in document.items() if key not in PRIVATE_OMITTED}
+
+
 def ob2_signed_assertion(award: Award, *, key: SigningKey) -> dict[str, Any]:
     """A signed assertion: id urn:uuid, verification.creator = the RSA key's CryptographicKey URL."""
     return _ob2_assertion(

@@ -197,8 +197,9 @@ def award_retry(*, actor, award: Award) -> Award:
 def award_set_visibility(*, actor, award: Award, public: bool) -> Award:
     """Make an award's page public or private. Only its holder decides; only an issued award can change.
 
-    Private means the page and downloads answer "not found" to everyone but the holder; the hosted OB 2.0
-    assertion stays public because it carries only a salted hash of the address and verifiers need it.
+    Private (docs/decisions/0010-what-private-means.md): strangers learn only that the badge was issued and still
+    verifies — the page names no one, the downloads answer "not found", and the hosted OB 2.0 assertion (which
+    verifiers need) leaves out the evidence and narrative. Its cached copy is dropped when this commits.
     """
     from django.utils.translation import gettext as _  # the messages reach the learner's page
 
@@ -211,6 +212,7 @@ def award_set_visibility(*, actor, award: Award, public: bool) -> Award:
         return award
     award.public = public
     award.save(update_fields=["public", "updated_at"])
+    invalidate_on_commit(award_key(award.public_id))
     audit_record(
         actor=actor, action="award.publish" if public else "award.unpublish", target=award, issuer=award.issuer
     )

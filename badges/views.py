@@ -118,7 +118,13 @@ def assertion(request, public_id: str):
     if award.status == AwardStatus.REVOKED:
         return render(request, "public/award_revoked.html", {"award": award, "badge": award.badge_class}, status=410)
     if not holder_may_see(request, award):
-        return render(request, "public/award_private.html", status=404)
+        # What a stranger may know of a private badge, as its hosted assertion says it (decision 0010): issued
+        # here, which badge, by whom, when, and whether it still verifies. Nothing about who holds it.
+        context = {"award": award, "badge": award.badge_class, "issuer": award.issuer}
+        context["verification"] = sharing.verification_panel(award)
+        response = render(request, "public/award_private.html", context)
+        response["Cache-Control"] = "no-store"  # the same URL shows the holder their own data
+        return response
     return render(
         request,
         "public/award.html",
@@ -136,7 +142,7 @@ def assertion(request, public_id: str):
 def _assertion_document(public_id: str) -> tuple[int, bytes, str] | None:
     award = (
         Award.objects.filter(public_id=public_id, status__in=[AwardStatus.ISSUED, AwardStatus.REVOKED])
-        .only("public_id", "status", "ob2_assertion", "revocation_reason")
+        .only("public_id", "status", "public", "ob2_assertion", "revocation_reason")
         .first()
     )
     if award is None:
@@ -150,7 +156,7 @@ def _assertion_document(public_id: str) -> tuple[int, bytes, str] | None:
             "revocationReason": award.revocation_reason,
         }
         return 410, json_body(body), ""
-    return 200, json_body(award.ob2_assertion), ""
+    return 200, json_body(documents.ob2_hosted_assertion_published(award)), ""
 
 
 def assertion_json(request, public_id: str):

@@ -38,9 +38,15 @@ def award_visibility(request: HttpRequest, public_id: str) -> HttpResponse:
     else:
         name = award.badge_class.name
         if public:
-            messages.success(request, _("“%(name)s” is now public: anyone with its link can see it.") % {"name": name})
+            messages.success(
+                request,
+                _("“%(name)s” is now public: anyone with its link sees your name and evidence.") % {"name": name},
+            )
         else:
-            messages.success(request, _("“%(name)s” is now private: only you can see it.") % {"name": name})
+            messages.success(
+                request,
+                _("“%(name)s” is now private: your name and evidence are shown only to you.") % {"name": name},
+            )
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(next_url)

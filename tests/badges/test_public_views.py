@@ -67,11 +67,13 @@ def test_did_document_and_status_list(client, award):
 def test_private_badge_page_shows_no_learner_data_without_the_claim_token(client, award):
     url = f"/assertions/{award.public_id}"
     page = client.get(url, **HTML)
-    assert page.status_code == 404 and b"Ada Example" not in page.content
+    # Private (decision 0010): the page says which badge it is and that it verifies, but not who holds it.
+    assert page.status_code == 200 and b"Ada Example" not in page.content and b"A private badge" in page.content
     assert client.get(f"{url}/badge.png").status_code == 404
     holder = client.get(url, {"claim": claim_token(award)}, **HTML)
     assert holder.status_code == 200 and b"Ada Example" in holder.content
-    assert client.get(url, {"claim": "forged"}, **HTML).status_code == 404
+    forged = client.get(url, {"claim": "forged"}, **HTML)
+    assert b"Ada Example" not in forged.content and b"A private badge" in forged.content
     award.public = True
     award.save()
     public = client.get(url, **HTML).content.decode()

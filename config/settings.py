@@ -45,6 +45,8 @@ def _dev_key_encryption_key() -> str:
 
 SECRET_KEY = _required_in_production("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-production")
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:  # debug pages show settings, SQL and stack traces to whoever triggers an error
+    raise ImproperlyConfigured("LAUREL_ENV=production refuses DEBUG=true.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("LAUREL_ENV=production needs the environment variable ALLOWED_HOSTS.")
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "csp",
     "issuers",
     "learners",
     "badges",
@@ -83,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # the Content Security Policy, see "Browser security" below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -264,12 +268,46 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Browser security: Content Security Policy, HTTPS, cookies, frames (decision 0008, tests/security/test_headers.py)
+# Scripts only from our own origin, as files: no inline script or handler, no eval, no plugins, no <base>, no
+# framing, forms only to us. Pages put their JavaScript in static/js and their styles in static/css. Responses that
+# set their own policy (badge artwork, baked downloads) keep it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # data: for the admin's and Swagger UI's inline SVG icons
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+X_FRAME_OPTIONS = "DENY"  # for browsers that ignore frame-ancestors
+SECURE_REFERRER_POLICY = "same-origin"  # badge page URLs can carry a claim token; foreign sites never see them
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only. Plain HTTP is redirected; HSTS makes browsers never try it again for a year. includeSubDomains
+    # and preload only reach names under the platform's own host (badges.example.edu), not the institution's
+    # apex domain; set SECURE_HSTS_PRELOAD=false to leave the preload token out.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
+    # X-Forwarded-Proto is believed only from a proxy of ours (TRUSTED_PROXY_COUNT, above), which must set it, not
+    # pass on the client's. Without one, the TLS connection ends at the application server (gunicorn --certfile)
+    # and a client's own X-Forwarded-Proto: https must not pass for a secure connection.
+    if TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CELERY_BEAT_SCHEDULE = {
     "award-sweep": {"task": "badges.tasks.award_sweep_task", "schedule": env.int("AWARD_SWEEP_SECONDS", default=60)},

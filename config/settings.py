@@ -320,14 +320,25 @@ CELERY_BEAT_SCHEDULE = {
 # (learners/signals.py). Staff keep the admin's own sign-in (admin:login); everyone else gets allauth's.
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, finding accounts through verified addresses only (decision 0013).
+    "learners.auth_backends.VerifiedEmailAuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "backpack"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# One verified holder per address (allauth's unique_verified_email constraint). An unverified address reserves and
+# matches nothing: every lookup by address goes through learners.selectors.users_with_verified_email (the forms
+# and backend below), and a first verification from someone other than the registrant hands them the account or is
+# refused (learners/adapter.py). Decision 0013.
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "learners.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "learners.forms.LearnerSignupForm",
+    "request_login_code": "learners.forms.LearnerRequestLoginCodeForm",
+    "reset_password": "learners.forms.LearnerResetPasswordForm",
+}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "backpack"

@@ -72,7 +72,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
@@ -238,8 +237,10 @@ COMPLETIONS_THROTTLE_RATE = env.str("COMPLETIONS_THROTTLE_RATE", default="600/mi
 
 REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # --- API authentication (H6, decision 0011): institution API keys made by owners in the admin, and the admin
+    # session of staff. No per-user tokens (rest_framework.authtoken is not installed).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "courses.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

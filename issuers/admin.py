@@ -149,3 +149,6 @@ class AuditEventAdmin(IssuerScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor", "issuer")
+
+
+from . import admin_api_keys  # noqa: E402, F401  (registers the API keys admin; see that module)

@@ -1,1 +1,1 @@
-"""REST API of courses: enrolments and completions for issuer staff with tokens."""
+"""REST API of courses: enrolments and completions, for institution API keys (and staff in the admin session)."""

@@ -1,7 +1,7 @@
-"""The completions API: token auth, scoped like the admin, idempotent, clear 4xx for bad input."""
+"""The completions API for staff signed in to the admin (session), scoped like the admin, idempotent, clear 4xx
+for bad input. Institution API keys: tests/security/test_api_keys.py (personal user tokens no longer exist)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from badges.models import Award
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.force_login(user)
     return client
 
 

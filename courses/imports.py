@@ -120,11 +120,9 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
     if result.errors:
         return result
 
+    # Only this institution's codes are looked at: whether another institution has a course with a given code
+    # is not this uploader's business, so an unknown and a foreign code get the same message.
     courses = {c.code.lower(): c for c in Course.objects.filter(issuer=issuer).select_related("badge_class")}
-    other_codes = set(
-        Course.objects.exclude(issuer=issuer).values_list("code", flat=True).distinct()
-    )  # only to say "belongs to another institution" rather than "unknown"
-    other_codes = {c.lower() for c in other_codes}
     url_ok = URLValidator(schemes=["http", "https"])
     now = timezone.now()
     seen: dict[tuple[str, int], int] = {}
@@ -154,10 +152,7 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
             code = row["course"].lower()
             course = courses.get(code)
             if course is None:
-                if code in other_codes:
-                    problems.append(f"course '{row['course']}' belongs to another institution")
-                else:
-                    problems.append(f"unknown course '{row['course']}'")
+                problems.append(f"unknown course '{row['course']}' (no course with this code at {issuer.name})")
             try:
                 completed_at = _parse_completed(row.get("completed", ""), now)
             except ValueError as exc:

@@ -28,7 +28,8 @@ def counts():
 BAD_FILES = {
     "malformed email": (b"email,name,course\nnot-an-email,Ann,py101\n", 2, "not a valid e-mail"),
     "unknown course": (b"email,name,course\nann@example.org,Ann,zz999\n", 2, "unknown course 'zz999'"),
-    "course of another issuer": (b"email,name,course\nann@example.org,Ann,other1\n", 2, "belongs to another"),
+    # Another institution's code is as unknown here as a made-up one: the preview must not confirm it exists.
+    "course of another issuer": (b"email,name,course\nann@example.org,Ann,other1\n", 2, "unknown course 'other1'"),
     "duplicate row": (
         b"email,name,course\nann@example.org,Ann,py101\nANN@example.org ,Ann,py101\n",
         3,

@@ -4,11 +4,12 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from issuers.admin_scoping import IssuerScopedAdmin
+from issuers.admin_scoping import IssuerScopedAdmin, NoSecretLookupsAdmin
 from issuers.permissions import Capability
 
 from .forms import BadgeClassForm
 from .models import Alignment, Award, AwardStatus, BadgeClass, SystemAlert
+from .selectors import with_recipient_name
 from .services import AwardError, award_retry, award_revoke
 
 
@@ -45,9 +46,10 @@ class BadgeClassAdmin(IssuerScopedAdmin):
 @admin.register(Award)
 class AwardAdmin(IssuerScopedAdmin):
     edit_capability = None  # awards change only through the actions below
-    list_display = ("public_id", "badge_class", "learner", "status", "issued_on", "expires_on")
+    list_display = ("public_id", "badge_class", "learner", "recipient", "status", "issued_on", "expires_on")
     list_filter = ("status", "badge_class")
-    search_fields = ("public_id", "learner__email", "learner__name", "badge_class__name")
+    # recipient_name is this institution's own name for the learner (annotated below), never another's.
+    search_fields = ("public_id", "learner__email", "recipient_name", "badge_class__name")
     list_select_related = ("badge_class", "learner")
     autocomplete_fields = ()
     readonly_fields = (
@@ -55,6 +57,7 @@ class AwardAdmin(IssuerScopedAdmin):
         "issuer",
         "badge_class",
         "learner",
+        "recipient",
         "enrolment",
         "status",
         "issued_on",
@@ -69,6 +72,13 @@ class AwardAdmin(IssuerScopedAdmin):
     )
     fields = readonly_fields
     actions = ["revoke", "retry"]
+
+    def get_queryset(self, request):
+        return with_recipient_name(super().get_queryset(request))
+
+    @admin.display(description=_("name"), ordering="recipient_name")
+    def recipient(self, obj) -> str:
+        return obj.recipient_name
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -119,7 +129,7 @@ class AwardAdmin(IssuerScopedAdmin):
 
 
 @admin.register(SystemAlert)
-class SystemAlertAdmin(admin.ModelAdmin):
+class SystemAlertAdmin(NoSecretLookupsAdmin):
     """Platform alerts for operators (superusers)."""
 
     list_display = ("created_at", "kind", "message", "resolved")

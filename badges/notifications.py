@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .identifiers import claim_url
 from .models import Award, AwardStatus
+from .selectors import award_recipient_name, with_recipient_name
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def _unclaim(*, award_ids: list[int], marker: str) -> None:
 def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
     """Send `template` for each claimed award over one mail connection. If a send fails, the e-mails not yet sent
     (that one included) are unclaimed and the error re-raised, so a retry sends exactly those."""
-    awards = (
+    awards = with_recipient_name(  # each institution greets the learner by its own name for them
         Award.objects.select_related("badge_class", "issuer", "learner").defer(*HEAVY_FIELDS).filter(pk__in=award_ids)
     )
     by_id = {award.pk: award for award in awards}
@@ -75,6 +76,7 @@ def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
                 context = {
                     "award": award,
                     "learner": award.learner,
+                    "recipient_name": award.recipient_name,
                     "badge": award.badge_class,
                     "issuer": award.issuer,
                     "claim_url": claim_url(award),
@@ -113,7 +115,13 @@ def award_notify(*, award_id: int) -> bool:
 
 
 def award_revocation_notify(*, award: Award) -> None:
-    context = {"award": award, "learner": award.learner, "badge": award.badge_class, "issuer": award.issuer}
+    context = {
+        "award": award,
+        "learner": award.learner,
+        "recipient_name": award_recipient_name(award=award),
+        "badge": award.badge_class,
+        "issuer": award.issuer,
+    }
     _send(template="award_revoked", to=award.learner.email, context=context)
 
 

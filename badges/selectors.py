@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from learners.names import with_learner_name
+
 from .models import Award, AwardStatus
 
 # A badge this close to its expiry date is flagged in the backpack, so the learner can renew it in time.
@@ -15,6 +17,21 @@ EXPIRING_SOON = timedelta(days=30)
 
 # What a holder sees of an award; pending and failed awards are the institution's business until issued.
 HOLDER_VISIBLE = [AwardStatus.ISSUED, AwardStatus.REVOKED]
+
+
+def with_recipient_name(awards: QuerySet[Award]) -> QuerySet[Award]:
+    """Annotate `recipient_name`: the awarding institution's own name for the learner (learners.LearnerName).
+
+    One join, no query per award (learners.names).
+    """
+    return with_learner_name(awards)
+
+
+def award_recipient_name(*, award: Award) -> str:
+    """The awarding institution's name for the learner of this award (see with_recipient_name)."""
+    if hasattr(award, "recipient_name"):
+        return award.recipient_name
+    return with_recipient_name(Award.objects.filter(pk=award.pk)).values_list("recipient_name", flat=True).get()
 
 
 @dataclass(frozen=True)
@@ -63,12 +80,12 @@ def award_status_counts(*, award_ids: list[int]) -> dict[str, int]:
 
 def awards_failed(*, award_ids: list[int]) -> list[dict]:
     """The failed awards among these, with what the institution needs to fix or retry them."""
-    failed = (
+    failed = with_recipient_name(
         Award.objects.filter(id__in=award_ids, status=AwardStatus.FAILED)
         .select_related("learner", "badge_class")
         .order_by("id")
     )
     return [
-        {"email": a.learner.email, "name": a.learner.name, "badge": a.badge_class.name, "reason": a.failure_reason}
+        {"email": a.learner.email, "name": a.recipient_name, "badge": a.badge_class.name, "reason": a.failure_reason}
         for a in failed
     ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from issuers.admin_scoping import IssuerScopedAdmin
 from issuers.permissions import Capability
 from issuers.selectors import issuers_for_user, user_can
+from learners.names import with_learner_name
 
 from .forms import CompletionImportForm, EnrolmentAddForm
 from .imports import ImportNotApplicable, completion_import_confirm, completion_import_preview, parse_completions_csv
@@ -34,14 +35,16 @@ class CourseAdmin(IssuerScopedAdmin):
 class EnrolmentAdmin(IssuerScopedAdmin):
     issuer_path = "course__issuer"
     edit_capability = Capability.AWARD
-    list_display = ("learner", "course", "status", "completed_at")
+    list_display = ("learner", "recipient", "course", "status", "completed_at")
     list_filter = ("status", "course")
-    search_fields = ("learner__email", "learner__name", "course__title", "course__code")
+    # recipient_name is this institution's own name for the learner (annotated below), never another's.
+    search_fields = ("learner__email", "recipient_name", "course__title", "course__code")
     list_select_related = ("learner", "course")
     readonly_fields = ("learner", "completed_at", "created_at")
     fields = (
         "course",
         "learner",
+        "recipient",
         "status",
         "completed_at",
         "evidence_url",
@@ -50,6 +53,13 @@ class EnrolmentAdmin(IssuerScopedAdmin):
     )
     actions = ["mark_completed"]
     change_list_template = "admin/courses/enrolment/change_list.html"
+
+    def get_queryset(self, request):
+        return with_learner_name(super().get_queryset(request), issuer="course__issuer")
+
+    @admin.display(description=_("name"), ordering="recipient_name")
+    def recipient(self, obj) -> str:
+        return obj.recipient_name
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -62,7 +72,7 @@ class EnrolmentAdmin(IssuerScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Status changes go through the actions, so completion always creates its award.
-        return () if obj is None else ("course", "learner", "status", "completed_at", "created_at")
+        return () if obj is None else ("course", "learner", "recipient", "status", "completed_at", "created_at")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "course":
@@ -85,7 +95,8 @@ class EnrolmentAdmin(IssuerScopedAdmin):
             email=form.cleaned_data["email"],
             name=form.cleaned_data["name"],
         )
-        obj.pk = saved.pk
+        # The admin logs and redirects with this object: make it the saved row (it has no learner of its own).
+        obj.pk, obj.learner, obj.status, obj.created_at = saved.pk, saved.learner, saved.status, saved.created_at
 
     @admin.action(description=_("Mark selected enrolments completed (awards their badge)"))
     def mark_completed(self, request, queryset):

@@ -20,7 +20,7 @@ from .models import Course, Enrolment, EnrolmentStatus
 def enrolment_enrol(*, actor, course: Course, email: str, name: str) -> Enrolment:
     """Enrol the learner with this address (created if new). Idempotent: an existing enrolment is returned."""
     with transaction.atomic():
-        learner = learner_get_or_create(email=email, name=name)
+        learner = learner_get_or_create(issuer=course.issuer, email=email, name=name)
         enrolment, created = Enrolment.objects.get_or_create(course=course, learner=learner)
         if created:
             audit_record(actor=actor, action="enrolment.create", target=enrolment, issuer=course.issuer)
@@ -145,8 +145,14 @@ def enrolment_complete(
 @transaction.atomic
 def enrolments_enrol(*, actor, course_people: list[tuple[Course, str, str]]) -> list[Enrolment]:
     """Batch enrol (course, e-mail, name) rows: learners and enrolments are created in bulk, existing ones reused."""
-    people = {normalize_email(email): name for _course, email, name in course_people}
-    learners = learners_get_or_create(people=people)
+    # Each institution's names for the learners are its own (learners.LearnerName): one batch per institution.
+    people_by_issuer: dict[int, tuple] = {}
+    for course, email, name in course_people:
+        issuer_people = people_by_issuer.setdefault(course.issuer_id, (course.issuer, {}))[1]
+        issuer_people.setdefault(normalize_email(email), name)
+    learners: dict = {}
+    for issuer, people in people_by_issuer.values():
+        learners.update(learners_get_or_create(issuer=issuer, people=people))
     wanted = {(course.pk, learners[normalize_email(email)].pk): course for course, email, _name in course_people}
     existing = {
         (e.course_id, e.learner_id): e

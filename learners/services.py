@@ -10,9 +10,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from badges.openbadges.hashing import normalize_email
+from issuers.models import Issuer
 from issuers.services import audit_record
 
-from .models import Learner
+from .models import Learner, LearnerName
 
 
 def _verified_owner_id(email: str) -> int | None:
@@ -22,9 +23,10 @@ def _verified_owner_id(email: str) -> int | None:
     return EmailAddress.objects.filter(email__iexact=email, verified=True).values_list("user_id", flat=True).first()
 
 
-def learner_get_or_create(*, email: str, name: str) -> Learner:
-    """The learner for this address (normalised), created if new. A blank name never overwrites a known one.
+def learner_get_or_create(*, issuer: Issuer, email: str, name: str) -> Learner:
+    """The learner for this address (normalised), created if new, with `issuer`'s name for it recorded.
 
+    Each institution keeps the first name it gave (LearnerName); another institution's name never replaces it.
     A new address that an account has already verified goes straight to that account's backpack.
     """
     email = normalize_email(email)
@@ -35,6 +37,7 @@ def learner_get_or_create(*, email: str, name: str) -> Learner:
     learner, created = Learner.objects.get_or_create(
         email=email, defaults={"name": name[:200], "user_id": _verified_owner_id(email)}
     )
+    LearnerName.objects.get_or_create(issuer=issuer, learner=learner, defaults={"name": name[:200]})
     return learner
 
 
@@ -74,11 +77,22 @@ def learner_claim_verified_addresses(*, user: AbstractBaseUser) -> int:
     return sum(learner_claim_address(user=user, email=email) for email in emails)
 
 
-def learners_get_or_create(*, people: dict[str, str]) -> dict[str, Learner]:
+def learners_get_or_create(*, issuer: Issuer, people: dict[str, str]) -> dict[str, Learner]:
     """Batch form of learner_get_or_create for bulk completions: {normalised e-mail: name} in, learners out.
 
-    Two queries and one INSERT whatever the size; addresses an account has verified join that account's backpack.
+    A few queries and two INSERTs whatever the size; addresses an account has verified join that account's
+    backpack, and `issuer`'s names are recorded where it has none yet.
     """
+    found = _learners_get_or_create(people)
+    LearnerName.objects.bulk_create(
+        [LearnerName(issuer=issuer, learner=found[e], name=name.strip()[:200]) for e, name in people.items()],
+        batch_size=1000,
+        ignore_conflicts=True,  # the institution's first name for a learner is kept
+    )
+    return found
+
+
+def _learners_get_or_create(people: dict[str, str]) -> dict[str, Learner]:
     from allauth.account.models import EmailAddress
 
     found = {learner.email: learner for learner in Learner.objects.filter(email__in=list(people))}

@@ -14,9 +14,11 @@ LEARNER_PASSWORD = "a long learner password"
 def issue_award(*, email: str, name: str = "Ada Example", **course) -> Award:
     """Award a badge to this address the way a completion does, and issue it synchronously."""
     from learners.services import learner_get_or_create
+    from tests.factories import CourseFactory
 
-    learner = learner_get_or_create(email=email, name=name)
-    created = enrolment_complete(actor=None, enrolment=EnrolmentFactory(learner=learner, **course))
+    course_obj = CourseFactory(**{k.removeprefix("course__"): v for k, v in course.items()})
+    learner = learner_get_or_create(issuer=course_obj.issuer, email=email, name=name)
+    created = enrolment_complete(actor=None, enrolment=EnrolmentFactory(learner=learner, course=course_obj))
     assert award_issue(award_id=created.id)
     return Award.objects.get(pk=created.id)
 

@@ -8,7 +8,7 @@ from badges.services import AwardError, award_revoke, award_set_visibility
 from issuers.models import AuditEvent
 from learners.models import Learner
 from learners.services import learner_claim_address, learner_get_or_create, learner_release_address
-from tests.factories import UserFactory
+from tests.factories import IssuerFactory, UserFactory
 from tests.learners.helpers import issue_award, make_account
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,8 @@ def test_an_unverified_address_claims_nothing(award):
 
 def test_a_new_award_to_an_already_verified_address_joins_the_account():
     user = make_account("later@example.net")
-    assert learner_get_or_create(email="Later@Example.net", name="Lee").user == user
+    issuer = IssuerFactory()
+    assert learner_get_or_create(issuer=issuer, email="Later@Example.net", name="Lee").user == user
 
 
 def test_removing_an_address_releases_its_badges(award):

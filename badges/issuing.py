@@ -33,6 +33,7 @@ from issuers.services import audit_record, audit_record_many
 from . import documents
 from .models import Award, AwardStatus
 from .resolvers import resolve_local_did
+from .status_lists import status_list_ensure
 
 log = logging.getLogger(__name__)
 
@@ -291,6 +292,8 @@ def _publish(done: list[tuple[Award, Artifacts, dict[str, str]]]) -> int:
             by_issuer.setdefault(award.issuer_id, []).append(award)
         for group in by_issuer.values():
             audit_record_many(actor=None, action="award.issue", issuer=group[0].issuer, targets=group)
+            # The credentials name the issuer's revocation list: publish it with the first of them (once).
+            status_list_ensure(issuer=group[0].issuer)
         ids = [a.pk for a in published]
         transaction.on_commit(lambda: queue_notify(ids))
     return len(published)

@@ -38,4 +38,7 @@ def fetch_local_status_list(url: str) -> dict[str, Any]:
     issuer = Issuer.objects.filter(public_id=parts[-3]).first()
     if issuer is None or status_list_url(issuer, parts[-1]) != url:
         raise NotLocal(f"{url} is not a status list on this platform.")
-    return status_list_credential(issuer=issuer, purpose=parts[-1])
+    credential = status_list_credential(issuer=issuer, purpose=parts[-1])
+    if credential is None:  # ours, but never created: reported as unreachable, and nothing is made for the asker
+        raise LookupError(f"{url} has not been published.")
+    return credential

@@ -2,6 +2,10 @@
 
 https://www.w3.org/TR/vc-bitstring-status-list/ — indexes are drawn at random when an award is created
 (badges.services), so a list reveals nothing about who was revoked.
+
+A list is created and signed only by issuing (status_list_ensure, when a batch is published) and by revoking
+(status_list_set); key rotation re-signs the lists that exist. Reading one (the public URL, the verifier) never
+creates or signs anything: a list that does not exist is not found.
 """
 
 from typing import Any
@@ -74,9 +78,14 @@ def status_list_resign(*, issuer: Issuer, purpose: str = "revocation") -> Status
     return status_list
 
 
-def status_list_credential(*, issuer: Issuer, purpose: str = "revocation") -> dict[str, Any]:
-    """The signed status list credential, created (all zeros) on first use."""
+def status_list_ensure(*, issuer: Issuer, purpose: str = "revocation") -> None:
+    """Create and sign the issuer's list if it has none (all zeros). Called when awards are published, so every
+    credential's status entry names a list that exists; one cheap query when it already does."""
+    if not StatusList.objects.filter(issuer=issuer, purpose=purpose).exclude(credential=None).exists():
+        status_list_resign(issuer=issuer, purpose=purpose)
+
+
+def status_list_credential(*, issuer: Issuer, purpose: str = "revocation") -> dict[str, Any] | None:
+    """The signed status list credential, or None if the issuer has none (read-only: anyone may ask)."""
     existing = StatusList.objects.filter(issuer=issuer, purpose=purpose).only("credential").first()
-    if existing is not None and existing.credential:
-        return existing.credential
-    return status_list_resign(issuer=issuer, purpose=purpose).credential
+    return existing.credential if existing is not None and existing.credential else None

@@ -18,6 +18,7 @@ from . import documents, sharing
 from .downloads import DOWNLOADS, render_download
 from .identifiers import assertion_url, claim_token_valid
 from .models import Award, AwardStatus, BadgeClass
+from .selectors import award_recipient_name
 from .status_lists import status_list_credential
 
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -49,9 +50,17 @@ def status_list(request, public_id: str, purpose: str):
         request,
         public_id,
         f"status:{purpose}",
-        lambda issuer: status_list_credential(issuer=issuer, purpose=purpose),
+        lambda issuer: _published_status_list(issuer, purpose),
         content_type="application/vc+ld+json",
     )
+
+
+def _published_status_list(issuer: Issuer, purpose: str) -> dict:
+    # Read-only: a list is created by issuing or revoking, never by someone asking for it.
+    credential = status_list_credential(issuer=issuer, purpose=purpose)
+    if credential is None:
+        raise Http404("No such status list.")
+    return credential
 
 
 def _badge_class(public_id: str) -> BadgeClass:
@@ -132,6 +141,7 @@ def assertion(request, public_id: str):
             "award": award,
             "badge": award.badge_class,
             "issuer": award.issuer,
+            "recipient_name": award_recipient_name(award=award),  # the awarding institution's name for them
             "site": settings.PUBLIC_BASE_URL,
             **sharing.award_page_context(award),
             **sharing.viewer_context(request, award),

@@ -5,13 +5,18 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from issuers.views import staff_login
+
 admin.site.site_header = _("Laurel — institution admin")
 admin.site.site_title = _("Laurel admin")
 admin.site.index_title = _("Courses and badges")
+# Staff sign in through allauth (rate limits, lock-out, verified address, two-factor): issuers.views.StaffLoginView.
+# Django's own password views (django.contrib.auth.urls) are not mounted: they had none of those protections.
+admin.site.login = staff_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("staff/", include("django.contrib.auth.urls")),
+    path("invitations/", include("issuers.urls")),
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

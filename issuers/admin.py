@@ -4,12 +4,26 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scoping import IssuerScopedAdmin
-from .models import AuditEvent, Issuer, IssuerMembership, KeyAlgorithm, SigningKey
+from .invitations import invitation_state
+from .models import AuditEvent, Invitation, Issuer, IssuerMembership, KeyAlgorithm, SigningKey
 from .permissions import Capability
-from .services import issuer_create, membership_remove, membership_set, signing_key_revoke, signing_key_rotate
+from .selectors import issuer_ids_for_user
+from .services import (
+    InvitationError,
+    invitation_cancel,
+    invitation_create,
+    invitation_problem,
+    invitation_resend,
+    issuer_create,
+    membership_remove,
+    membership_role_set,
+    signing_key_revoke,
+    signing_key_rotate,
+)
 
 
 class PublicKeyInline(admin.TabularInline):
@@ -37,7 +51,17 @@ class IssuerAdmin(IssuerScopedAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("public_id", "created_at")
-    fields = ("name", "slug", "url", "email", "description", "image", "awards_public_by_default", "public_id")
+    fields = (
+        "name",
+        "slug",
+        "url",
+        "email",
+        "description",
+        "image",
+        "awards_public_by_default",
+        "require_mfa",
+        "public_id",
+    )
     inlines = [PublicKeyInline]
     actions = ["rotate_keys"]
 
@@ -57,6 +81,7 @@ class IssuerAdmin(IssuerScopedAdmin):
             **data,
             image=form.cleaned_data.get("image") or "",
             awards_public_by_default=form.cleaned_data["awards_public_by_default"],
+            require_mfa=form.cleaned_data["require_mfa"],
         )
         obj.pk, obj.public_id = created.pk, created.public_id
 
@@ -69,40 +94,26 @@ class IssuerAdmin(IssuerScopedAdmin):
         self.message_user(request, _("New keys sign from now on; earlier badges still verify."), messages.SUCCESS)
 
 
-class MembershipForm(forms.ModelForm):
-    email = forms.EmailField(label=_("E-mail of the person"), required=False)
-
-    class Meta:
-        model = IssuerMembership
-        fields = ("issuer", "role")
-
-    def clean(self):
-        data = super().clean()
-        if not self.instance.pk and not data.get("email"):
-            self.add_error("email", _("Give the e-mail address of the person to add."))
-        return data
-
-
 @admin.register(IssuerMembership)
 class IssuerMembershipAdmin(IssuerScopedAdmin):
+    """Members and their roles. A member is added only by invitation: "Add" leads to the invitation form."""
+
     edit_capability = Capability.MANAGE
-    form = MembershipForm
     list_display = ("user", "issuer", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "user__username", "issuer__name")
+    fields = ("user", "issuer", "role")
+    readonly_fields = ("user", "issuer")
 
-    def get_fields(self, request, obj=None):
-        return ("issuer", "role") if obj else ("issuer", "email", "role")
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("issuer",) if obj else ()
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return redirect("admin:issuers_invitation_add")
 
     def save_model(self, request, obj, form, change) -> None:
-        if not self.user_can(request, Capability.MANAGE, obj):
+        if not change or not self.user_can(request, Capability.MANAGE, obj):
             raise PermissionDenied
-        email = obj.user.email if change else form.cleaned_data["email"]
-        saved = membership_set(actor=request.user, issuer=obj.issuer, email=email, role=obj.role)
-        obj.pk, obj.user = saved.pk, saved.user
+        membership_role_set(actor=request.user, membership=obj, role=obj.role)
 
     def delete_model(self, request, obj) -> None:
         membership_remove(actor=request.user, membership=obj)
@@ -111,6 +122,110 @@ class IssuerMembershipAdmin(IssuerScopedAdmin):
         with transaction.atomic():
             for membership in queryset:
                 membership_remove(actor=request.user, membership=membership)
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ("issuer", "email", "role")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("issuer") and data.get("email"):
+            problem = invitation_problem(issuer=data["issuer"], email=data["email"])
+            if problem:
+                self.add_error("email", problem)
+        return data
+
+
+@admin.register(Invitation)
+class InvitationAdmin(IssuerScopedAdmin):
+    """Owners invite people by e-mail, and see, resend and cancel their institutions' invitations. The link itself
+    is never shown here: it goes only to the invited address."""
+
+    edit_capability = Capability.MANAGE
+    form = InvitationForm
+    list_display = ("email", "issuer", "role", "status", "created_at", "expires_at", "invited_by", "accepted_by")
+    list_filter = ("role",)
+    search_fields = ("email", "issuer__name")
+    actions = ["resend_invitations", "cancel_invitations"]
+
+    def get_queryset(self, request):
+        # Only those who may manage members see who was invited.
+        ids = issuer_ids_for_user(user=request.user, capability=Capability.MANAGE)
+        qs = admin.ModelAdmin.get_queryset(self, request).select_related("issuer", "invited_by", "accepted_by")
+        return qs if ids is None else qs.filter(issuer__in=ids)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.MANAGE)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.MANAGE, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # an invitation is not edited: cancel it and invite again
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # kept as the record of who was invited; cancel instead
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("issuer", "email", "role")
+        return (
+            "issuer",
+            "email",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_by",
+            "accepted_at",
+            "cancelled_at",
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.get_fields(request, obj)
+
+    @admin.display(description=_("status"))
+    def status(self, obj) -> str:
+        return invitation_state(obj).value
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change or not self.user_can(request, Capability.MANAGE, obj):
+            raise PermissionDenied
+        try:
+            created = invitation_create(actor=request.user, issuer=obj.issuer, email=obj.email, role=obj.role)
+        except InvitationError as error:  # raced with another owner between the form and the save
+            raise PermissionDenied(str(error)) from error
+        obj.pk, obj.public_id = created.pk, created.public_id
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(request, _("Invitation e-mailed to %(email)s.") % {"email": obj.email}, messages.SUCCESS)
+        return redirect("admin:issuers_invitation_changelist")
+
+    @admin.action(description=_("Send again (with a fresh expiry)"))
+    def resend_invitations(self, request, queryset):
+        self.require(request, Capability.MANAGE, queryset)
+        sent, skipped = 0, 0
+        for invitation in queryset:
+            try:
+                invitation_resend(actor=request.user, invitation=invitation)
+                sent += 1
+            except InvitationError:
+                skipped += 1
+        self.message_user(
+            request,
+            _("%(sent)d sent again, %(skipped)d already used or cancelled.") % {"sent": sent, "skipped": skipped},
+            messages.SUCCESS if not skipped else messages.WARNING,
+        )
+
+    @admin.action(description=_("Cancel (their links stop working)"))
+    def cancel_invitations(self, request, queryset):
+        self.require(request, Capability.MANAGE, queryset)
+        for invitation in queryset:
+            invitation_cancel(actor=request.user, invitation=invitation)
+        self.message_user(request, _("Invitations cancelled."), messages.SUCCESS)
 
 
 @admin.register(SigningKey)

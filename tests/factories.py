@@ -1,6 +1,7 @@
 """factory_boy factories. Institutions are made through the service, so each has its signing keys."""
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
@@ -25,11 +26,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}@example.org")
     email = factory.SelfAttribute("username")
     is_staff = True
     password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        """A verified primary address, as an account that accepted an invitation (or confirmed its sign-up) has:
+        staff without one may not use the admin. `UserFactory(verified_email=False)` leaves it out."""
+        if create and extracted is not False and obj.email:
+            EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"primary": True, "verified": True})
 
 
 class IssuerFactory(factory.django.DjangoModelFactory):

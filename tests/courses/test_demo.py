@@ -19,7 +19,7 @@ def test_seed_demo_is_idempotent_and_its_login_shows_the_demo(client, capsys):
     assert Enrolment.objects.count() == 6 and Award.objects.count() == 6
     login = first.split("Demo login: ")[1].split()[0]
     password = first.split("password: ")[1].split()[0]
-    response = client.post(reverse("admin:login"), {"username": login, "password": password}, follow=True)
+    response = client.post(reverse("admin:login"), {"login": login, "password": password}, follow=True)
     assert response.status_code == 200 and response.context["user"].is_authenticated
     page = client.get(reverse("admin:courses_enrolment_changelist")).content.decode()
     assert "Ada Lovelace" in page and "Python for data analysis" in page

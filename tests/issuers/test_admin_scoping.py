@@ -9,7 +9,7 @@ from badges.models import Award, AwardStatus, BadgeClass
 from courses.imports import completion_import_preview
 from courses.models import Course, Enrolment, EnrolmentStatus
 from courses.services import enrolment_complete
-from issuers.models import AuditEvent, IssuerMembership, Role, SigningKey
+from issuers.models import AuditEvent, Invitation, IssuerMembership, Role, SigningKey
 from tests.factories import EnrolmentFactory, IssuerFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -234,15 +234,26 @@ def test_editor_edits_courses_but_manages_no_members(client, world):
     assert response.status_code == 403
 
 
-def test_owner_manages_members_with_an_audit_trail(client, world):
+def invite_member(client, issuer):
+    return client.post(
+        reverse("admin:issuers_invitation_add"),
+        {"issuer": issuer.pk, "email": "new.colleague@example.org", "role": Role.VIEWER},
+    )
+
+
+def test_owner_invites_members_with_an_audit_trail(client, world):
+    """Adding a member is by invitation only (tests/security/test_staff_accounts.py covers accepting it)."""
     a = world["a"]
     login_as(client, a["issuer"], Role.OWNER)
-    assert add_member(client, a["issuer"]).status_code == 302
-    membership = IssuerMembership.objects.get(issuer=a["issuer"], user__email="new.colleague@example.org")
-    assert membership.role == Role.VIEWER and membership.user.is_staff
-    assert AuditEvent.objects.filter(action="membership.set", issuer=a["issuer"]).exists()
-    assert add_member(client, world["b"]["issuer"]).status_code == 200  # B is not a valid choice
-    assert not IssuerMembership.objects.filter(issuer=world["b"]["issuer"], user__email="new.colleague@example.org")
+    response = add_member(client, a["issuer"])
+    assert response.status_code == 302 and response["Location"] == reverse("admin:issuers_invitation_add")
+    assert not IssuerMembership.objects.filter(user__email="new.colleague@example.org").exists()
+    assert invite_member(client, a["issuer"]).status_code == 302
+    invitation = Invitation.objects.get(issuer=a["issuer"], email="new.colleague@example.org")
+    assert invitation.role == Role.VIEWER and invitation.accepted_at is None
+    assert AuditEvent.objects.filter(action="invitation.create", issuer=a["issuer"]).exists()
+    assert invite_member(client, world["b"]["issuer"]).status_code == 200  # B is not a valid choice
+    assert not Invitation.objects.filter(issuer=world["b"]["issuer"]).exists()
 
 
 def test_superuser_sees_everything(client, world):

@@ -18,9 +18,8 @@ from badges.identifiers import assertion_url
 from badges.issuing import award_issue
 from badges.models import Award
 from badges.services import award_revoke
-from courses.services import enrolment_complete
-from learners.services import learner_get_or_create
-from tests.factories import EnrolmentFactory
+from courses.services import enrolment_complete, enrolment_enrol
+from tests.factories import CourseFactory
 from tests.learners.helpers import LEARNER_PASSWORD, make_account
 
 pytestmark = pytest.mark.django_db
@@ -55,10 +54,10 @@ def _routes(resolver=None, prefix: str = "") -> set[str]:
 @pytest.fixture
 def award():
     make_account(EMAIL)
-    learner = learner_get_or_create(email=EMAIL, name=NAME)
+    enrolment = enrolment_enrol(actor=None, course=CourseFactory(), email=EMAIL, name=NAME)
     created = enrolment_complete(
         actor=None,
-        enrolment=EnrolmentFactory(learner=learner),
+        enrolment=enrolment,
         evidence_url=EVIDENCE_URL,
         evidence_narrative=NARRATIVE,
     )

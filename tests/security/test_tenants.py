@@ -3,6 +3,8 @@
 Each test is an attack tried over HTTP by a member of one institution (or an anonymous visitor) on another.
 """
 
+import io
+
 import pytest
 from django.contrib import admin as django_admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -379,3 +381,19 @@ def test_issuing_publishes_the_revocation_list_so_verification_needs_nothing_new
     award.refresh_from_db()
     result = verify_award(award=award)
     assert result.verdict == "valid" and result.check("status").ok
+
+
+def test_lists_missing_after_the_upgrade_are_published_by_the_command():
+    """Not an attack: an institution whose list nobody had fetched before the upgrade gets it from the command."""
+    from django.core.management import call_command
+
+    from courses.services import enrolment_complete
+
+    course = CourseFactory()
+    award = enrolment_complete(actor=None, enrolment=course.enrolments.create(learner=LearnerFactory()))
+    assert awards_issue(award_ids=[award.pk]) == 1
+    StatusList.objects.all().delete()  # as before the upgrade, when nothing had asked for it
+    out = io.StringIO()
+    call_command("publish_status_lists", stdout=out)
+    assert "Published 1 status list(s)." in out.getvalue()
+    assert StatusList.objects.filter(issuer=course.issuer, purpose="revocation").exclude(credential=None).exists()

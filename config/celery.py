@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -18,3 +18,17 @@ def _self_test_fast_path(**kwargs) -> None:
     from badges.openbadges.ob3.proof import self_test_fast_path
 
     self_test_fast_path()
+
+
+@worker_init.connect
+def refuse_undecryptable_signing_keys(**kwargs) -> None:
+    """The worker does not start when KEY_ENCRYPTION_KEYS cannot decrypt the signing keys: every award it took
+    would fail to sign. The same check runs under `manage.py check --deploy` before the web server starts."""
+    from django.db import connections
+
+    from issuers.checks import signing_keys_require_decryptable
+
+    try:
+        signing_keys_require_decryptable()
+    finally:
+        connections.close_all()  # the pool's processes open their own

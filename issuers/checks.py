@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security)
@@ -69,29 +70,68 @@ def check_key_encryption_keys(app_configs, **kwargs):
     return errors
 
 
-@register(Tags.database, deploy=True)
-def check_signing_keys_decryptable(app_configs, databases=None, **kwargs):
-    """Deploy check: every active key decrypts with the configured key-encryption keys."""
-    if not databases:
-        return []
+def signing_keys_undecryptable() -> int | None:
+    """How many active signing keys the configured KEY_ENCRYPTION_KEYS cannot decrypt; None before the first
+    migration (no key table yet). Every active key is tried: one per issuer and algorithm, each a Fernet
+    decryption, so even thousands of institutions take a moment."""
+    from django.db import connection
+
     from .keys import KeyDecryptionError, decrypt_private_key
     from .models import KeyState, SigningKey
 
-    bad = []
-    for key in SigningKey.objects.filter(state=KeyState.ACTIVE).only("public_id", "private_key_encrypted"):
+    if SigningKey._meta.db_table not in connection.introspection.table_names():
+        return None
+    bad = 0
+    active = SigningKey.objects.filter(state=KeyState.ACTIVE).only("private_key_encrypted")
+    for key in active.iterator(chunk_size=500):
         try:
             decrypt_private_key(key.private_key_encrypted)
-        except KeyDecryptionError:
-            bad.append(key.public_id)
+        except (KeyDecryptionError, ValueError):  # ValueError: decrypted, but not a key (a corrupt row)
+            bad += 1
+    return bad
+
+
+_UNDECRYPTABLE_HINT = (
+    "Start with the key-encryption key the signing keys were encrypted with; after a rotation keep the old key "
+    "after the new one in the list until `manage.py rotate_key_encryption_key` ran."
+)
+
+
+@register(Tags.security, deploy=True)
+def check_signing_keys_decryptable(app_configs, **kwargs):
+    """Deploy check: every active signing key decrypts with KEY_ENCRYPTION_KEYS, so a wrong key stops the start
+    instead of failing every award. Runs under plain `check --deploy` (not only with --database), which is what
+    a deployment runs before starting the web server; the worker checks the same at start (config/celery.py)."""
+    from django.db import DatabaseError
+
+    try:
+        bad = signing_keys_undecryptable()
+    except DatabaseError as exc:
+        return [
+            Error(
+                f"The signing keys could not be read to check KEY_ENCRYPTION_KEYS: {type(exc).__name__}.",
+                hint="Check DATABASE_URL and that the database is reachable.",
+                id="laurel.E013",
+            )
+        ]
     if bad:
         return [
             Error(
-                f"{len(bad)} active signing key(s) cannot be decrypted with KEY_ENCRYPTION_KEYS.",
-                hint="Keep the old key-encryption key in the list until `manage.py rotate_key_encryption_key` ran.",
+                f"{bad} active signing key(s) cannot be decrypted with KEY_ENCRYPTION_KEYS.",
+                hint=_UNDECRYPTABLE_HINT,
                 id="laurel.E012",
             )
         ]
     return []
+
+
+def signing_keys_require_decryptable() -> None:
+    """Raise ImproperlyConfigured when an active signing key cannot be decrypted (for process start-up hooks)."""
+    bad = signing_keys_undecryptable()
+    if bad:
+        raise ImproperlyConfigured(
+            f"{bad} active signing key(s) cannot be decrypted with KEY_ENCRYPTION_KEYS. {_UNDECRYPTABLE_HINT}"
+        )
 
 
 @register(Tags.security, deploy=True)

@@ -11,7 +11,10 @@ https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Preve
 - the connection goes to the address that was checked (no second DNS lookup, so no DNS rebinding); TLS still
   verifies the certificate for the host name (SNI and hostname check);
 - redirects are followed by hand, at most ``max_redirects``, each hop checked like the first;
-- one deadline covers resolution, connection, redirects and the body; the body is capped at ``max_bytes``;
+- one deadline covers resolution, connection, the TLS handshake, the status line, the headers, redirects and the
+  body: every read from the socket gets only the time left, so a server trickling one byte at a time is cut off at
+  the deadline (a per-read timeout alone would let it hold a worker indefinitely); the body is capped at
+  ``max_bytes``;
 - a small TTL cache (injected, so the caller decides its lifetime) avoids fetching the same document twice.
 
 Plain Python on the standard library (``http.client``, ``ssl``, ``socket``): it imports nothing of Django.
@@ -20,9 +23,12 @@ Every failure is a :class:`FetchError` whose message can be shown to the person 
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import ipaddress
 import json
+import select
 import socket
 import ssl
 import threading
@@ -250,39 +256,100 @@ def _parse(url: str) -> _Target:
     return _Target(scheme, host, port or (443 if scheme == "https" else 80), path)
 
 
+def _too_slow(url: str, timeout: float) -> FetchError:
+    return FetchError(f"{url} took too long to answer (the limit is {timeout:g} seconds).", reason="timeout")
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's reader, giving each read only the time left before the deadline (not a fresh timeout)."""
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._raw, self._sock, self._deadline = raw, sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("fetch deadline passed")
+        self._sock.settimeout(remaining)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An HTTPResponse whose status line, headers and body are all read against one deadline."""
+
+    def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        # Nothing has been read yet: wrap the socket reader http.client made, keeping its reference to the socket.
+        self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock, deadline))
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to an address checked beforehand instead of resolving the host name again."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
+    def __init__(self, host: str, port: int, *, address: str, deadline: float) -> None:
+        super().__init__(host, port, timeout=max(deadline - time.monotonic(), 0.001))
+        self._address, self._deadline = address, deadline
+        self.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = socket.create_connection((self._address, self.port), self._left())
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def _left(self) -> float:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("fetch deadline passed")
+        return remaining
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     """HTTPS to a checked address, with SNI and certificate checks against the host name in the URL."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+    def __init__(self, host: str, port: int, *, address: str, deadline: float) -> None:
+        super().__init__(host, port, address=address, deadline=deadline)
+        self._context = ssl.create_default_context()
+        self.default_port = http.client.HTTPS_PORT
 
     def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+        raw = socket.create_connection((self._address, self.port), self._left())
+        tls = self._context.wrap_socket(raw, server_hostname=self.host, do_handshake_on_connect=False)
+        # The handshake is driven by hand so a server trickling its certificate is bounded by the deadline too.
+        tls.setblocking(False)
+        try:
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    ready = select.select([tls], [], [], self._left())[0]
+                except ssl.SSLWantWriteError:
+                    ready = select.select([], [tls], [], self._left())[1]
+                if not ready:
+                    raise TimeoutError("fetch deadline passed")
+        except BaseException:
+            tls.close()
+            raise
+        tls.settimeout(self._left())
+        self.sock = tls
 
 
-def _remaining(deadline: float, url: str) -> float:
+def _remaining(deadline: float, url: str, timeout: float) -> float:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise FetchError(f"{url} did not answer in time.", reason="timeout")
+        raise _too_slow(url, timeout)
     return remaining
 
 
 def _read_body(
-    response: http.client.HTTPResponse, sock: socket.socket | None, *, url: str, deadline: float, max_bytes: int
+    response: http.client.HTTPResponse, *, url: str, deadline: float, timeout: float, max_bytes: int
 ) -> bytes:
     declared = response.getheader("content-length")
     if declared and declared.strip().isdigit() and int(declared) > max_bytes:
@@ -290,9 +357,7 @@ def _read_body(
     chunks: list[bytes] = []
     size = 0
     while True:
-        remaining = _remaining(deadline, url)  # a server trickling bytes is cut off at the deadline too
-        if sock is not None:
-            sock.settimeout(remaining)
+        _remaining(deadline, url, timeout)  # each socket read is bounded too (_DeadlineReader)
         chunk = response.read1(_CHUNK) if hasattr(response, "read1") else response.read(_CHUNK)
         if not chunk:
             break
@@ -315,7 +380,8 @@ def _request_once(url: str, *, accept: str, policy: FetchPolicy, deadline: float
         host_header = f"{host_header}:{target.port}"
     last_error: Exception | None = None
     for address in addresses:
-        connection = connection_class(target.host, target.port, address=address, timeout=_remaining(deadline, url))
+        _remaining(deadline, url, policy.timeout)
+        connection = connection_class(target.host, target.port, address=address, deadline=deadline)
         try:
             connection.putrequest("GET", target.path, skip_host=True, skip_accept_encoding=True)
             connection.putheader("Host", host_header)
@@ -323,24 +389,27 @@ def _request_once(url: str, *, accept: str, policy: FetchPolicy, deadline: float
             connection.putheader("User-Agent", policy.user_agent)
             connection.putheader("Connection", "close")
             connection.endheaders()
-            sock = connection.sock  # getresponse() may drop it from the connection; the response keeps reading it
-            response = connection.getresponse()
+            response = connection.getresponse()  # status line and headers, against the deadline
             headers = {k.lower(): v for k, v in response.getheaders()}
             if sum(len(k) + len(v) for k, v in headers.items()) > _MAX_HEADER_BYTES:
                 raise FetchError(f"{url} answered with oversized headers.", reason="too_large")
             body = b""
             if not (300 <= response.status < 400):
-                body = _read_body(response, sock, url=url, deadline=deadline, max_bytes=policy.max_bytes)
+                body = _read_body(
+                    response, url=url, deadline=deadline, timeout=policy.timeout, max_bytes=policy.max_bytes
+                )
             return FetchResponse(url=url, status=response.status, headers=headers, body=body)
         except FetchError:
             raise
         except TimeoutError as exc:
-            raise FetchError(f"{url} did not answer in time.", reason="timeout") from exc
+            raise _too_slow(url, policy.timeout) from exc
         except ssl.SSLError as exc:
             last_error = FetchError(
                 f"The secure connection to {target.host} failed: {exc.reason}.", reason="connection"
             )
         except (OSError, http.client.HTTPException, ValueError) as exc:
+            if time.monotonic() >= deadline:  # e.g. a read cut short at the deadline surfaces as a broken response
+                raise _too_slow(url, policy.timeout) from exc
             last_error = FetchError(f"Could not connect to {target.host}: {exc}.", reason="connection")
         finally:
             connection.close()

@@ -370,3 +370,21 @@ VERIFY_UPLOAD_MAX_BYTES = env.int("VERIFY_UPLOAD_MAX_BYTES", default=5 * 1024 * 
 VERIFY_BODY_MAX_BYTES = env.int("VERIFY_BODY_MAX_BYTES", default=2 * 1024 * 1024)  # JSON bodies of the API
 VERIFY_THROTTLE_RATE = env.str("VERIFY_THROTTLE_RATE", default="30/minute")  # per account, else per address
 VERIFY_AWARD_CACHE_SECONDS = env.int("VERIFY_AWARD_CACHE_SECONDS", default=60)
+
+# --- Staff accounts: sign-in, lock-out, two-factor (issuers/views.py StaffLoginView, issuers/middleware.py)
+# The admin's sign-in is allauth's login view, so its rate limits apply to staff: after 5 failed passwords for one
+# address in 5 minutes (or 10 a minute from one client) sign-in is refused; password resets are limited per address
+# and per client. The counters live in the default cache: with the per-process LocMemCache each worker counts alone,
+# so production must set CACHE_URL to a shared cache (Redis) for the limits to hold across processes.
+ACCOUNT_RATE_LIMITS = {
+    **globals().get("ACCOUNT_RATE_LIMITS", {}),
+    "login_failed": "10/m/ip,5/300s/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+# Two-factor sign-in (allauth.mfa): authenticator apps (TOTP) with recovery codes; no WebAuthn. Staff of an
+# institution that requires it (Issuer.require_mfa) set one up before any admin page opens (issuers/middleware.py).
+INSTALLED_APPS.insert(INSTALLED_APPS.index("allauth.account") + 1, "allauth.mfa")
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Laurel"
+MIDDLEWARE.append("issuers.middleware.StaffAccessMiddleware")
+INVITATION_EXPIRE_DAYS = env.int("INVITATION_EXPIRE_DAYS", default=7)

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .identifiers import claim_url
+from .identifiers import CLAIM_LINK_MAX_AGE, claim_url
 from .models import Award, AwardStatus
 from .selectors import award_recipient_name, with_recipient_name
 
@@ -80,6 +80,7 @@ def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
                     "badge": award.badge_class,
                     "issuer": award.issuer,
                     "claim_url": claim_url(award),
+                    "claim_link_days": CLAIM_LINK_MAX_AGE.days,
                     "site": settings.PUBLIC_BASE_URL,
                 }
                 message = _message(template=template, to=award.learner.email, context=context)

@@ -1,8 +1,10 @@
 """What the public badge page offers for sharing and trust: LinkedIn's prefilled form, a QR code of the page,
-and the live verification panel (the same verifier the API uses, summarised in the reader's language)."""
+the live verification panel (the same verifier the API uses, summarised in the reader's language), and what the
+award e-mail's claim link lets its opener see (docs/decisions/0013)."""
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 from urllib.parse import urlencode
 
 import qrcode
@@ -11,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from qrcode.image.svg import SvgPathImage
 
-from .identifiers import assertion_url, claim_token_valid
+from .identifiers import CLAIM_LINK_MAX_AGE, ClaimToken, assertion_url, claim_token_check
 from .models import Award
 from .verification.award import verify_award
 
@@ -97,12 +99,54 @@ def award_page_context(award: Award) -> dict:
     }
 
 
+class ClaimLink(Enum):
+    """The award e-mail's link (?claim=) as this request presents it."""
+
+    NONE = "none"  # no link, a forged one, or the viewer is the holder (who needs none)
+    VALID = "valid"  # shows the badge, private or not, and invites its opener to keep it
+    EXPIRED = "expired"  # older than CLAIM_LINK_MAX_AGE
+    USED = "used"  # the badge is in an account's backpack, and the viewer is not that account
+
+
+def viewer_is_holder(request, award: Award) -> bool:
+    user = request.user
+    return user.is_authenticated and award.learner.user_id == user.pk
+
+
+def claim_link(request, award: Award) -> ClaimLink:
+    """What the request's claim link is worth. It works while nobody holds the badge; once an account has claimed it
+    (by verifying the address it was sent to), the link shows it to that account only: a forwarded or leaked e-mail
+    neither shows the badge to someone else nor leads them to claim it."""
+    token = request.GET.get("claim")
+    if not token or viewer_is_holder(request, award):
+        return ClaimLink.NONE
+    check = claim_token_check(award, token)
+    if check is ClaimToken.INVALID:
+        return ClaimLink.NONE
+    if check is ClaimToken.EXPIRED:
+        return ClaimLink.EXPIRED
+    if award.learner.user_id is not None:
+        return ClaimLink.USED
+    return ClaimLink.VALID
+
+
+def claim_link_problem_context(award: Award, link: ClaimLink) -> dict:
+    """For templates/public/award_claim_link.html: why the link no longer works and what to do instead. Says no more
+    about the badge than its private page does (no holder, no address)."""
+    return {
+        "award": award,
+        "badge": award.badge_class,
+        "issuer": award.issuer,
+        "expired": link is ClaimLink.EXPIRED,
+        "max_age_days": CLAIM_LINK_MAX_AGE.days,
+    }
+
+
 def viewer_context(request, award: Award) -> dict:
     """Who is looking: the signed-in holder, someone with the e-mail's claim link, or the public."""
-    user = request.user
-    is_holder = user.is_authenticated and award.learner.user_id == user.pk
     token = request.GET.get("claim") or ""
-    has_claim = claim_token_valid(award, token)
+    has_claim = claim_link(request, award) is ClaimLink.VALID
+    is_holder = viewer_is_holder(request, award)
     return {
         "is_holder": is_holder,
         "claim": token if has_claim else "",

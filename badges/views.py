@@ -16,7 +16,7 @@ from issuers.views import issuer_document_response
 
 from . import documents, sharing
 from .downloads import DOWNLOADS, render_download
-from .identifiers import assertion_url, claim_token_valid
+from .identifiers import assertion_url
 from .models import Award, AwardStatus, BadgeClass
 from .selectors import award_recipient_name
 from .status_lists import status_list_credential
@@ -113,7 +113,7 @@ def holder_may_see(request, award: Award) -> bool:
     """Whether this request may see the learner's data: the badge is public, or the request is its holder's."""
     if award.public:
         return True
-    if claim_token_valid(award, request.GET.get("claim")):
+    if sharing.claim_link(request, award) is sharing.ClaimLink.VALID:  # the award e-mail's link, unused, in date
         return True
     user = request.user
     return user.is_authenticated and award.learner.user_id == user.id
@@ -126,6 +126,11 @@ def assertion(request, public_id: str):
     award = _award(public_id)
     if award.status == AwardStatus.REVOKED:
         return render(request, "public/award_revoked.html", {"award": award, "badge": award.badge_class}, status=410)
+    link = sharing.claim_link(request, award)
+    if link in (sharing.ClaimLink.EXPIRED, sharing.ClaimLink.USED):
+        # An old or already-used e-mail link says why it no longer works and what to do instead (decision 0013).
+        context = sharing.claim_link_problem_context(award, link)
+        return render(request, "public/award_claim_link.html", context, status=410)
     if not holder_may_see(request, award):
         # What a stranger may know of a private badge, as its hosted assertion says it (decision 0010): issued
         # here, which badge, by whom, when, and whether it still verifies. Nothing about who holds it.

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +26,7 @@ from badges.verification.services import (
 from badges.verification.uploads import cap_uploads, upload_too_large
 
 from .permissions import VerificationIsPublic
+from .renderers import DisplayableJSONRenderer
 from .serializers import (
     AwardVerifyRequestSerializer,
     ErrorSerializer,
@@ -48,6 +50,7 @@ def _error(code: str, detail, http_status: int) -> Response:
 class _VerificationView(APIView):
     permission_classes = [VerificationIsPublic]
     throttle_classes = [VerifyThrottle]
+    renderer_classes = [DisplayableJSONRenderer, BrowsableAPIRenderer]  # foreign text is echoed: keep it encodable
 
     def initialize_request(self, request, *args, **kwargs) -> Request:
         if request.method == "POST":

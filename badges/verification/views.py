@@ -20,6 +20,7 @@ from badges.api.throttling import VerifyThrottle
 
 from .forms import VerifyForm
 from .services import VerificationInputError, VerificationReport, verify_input
+from .text import displayable
 from .uploads import cap_uploads, upload_too_large
 
 TEMPLATE = "verify/verify.html"
@@ -76,7 +77,8 @@ def _presented(report: VerificationReport) -> dict:
 
 
 def _page(request: HttpRequest, form: VerifyForm, *, report=None, error: str = "", status: int = 200) -> HttpResponse:
-    context = {"form": form, "report": _presented(report) if report else None, "error": error}
+    # Foreign text (names, ids, messages quoting them) may hold code points no page can encode: made displayable here.
+    context = {"form": form, "report": displayable(_presented(report)) if report else None, "error": displayable(error)}
     response = render(request, TEMPLATE, context, status=status)
     response["Cache-Control"] = "no-store"
     return response

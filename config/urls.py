@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from issuers.views import staff_login
+from issuers.views import staff_login, staff_password_change
 
 admin.site.site_header = _("Laurel — institution admin")
 admin.site.site_title = _("Laurel admin")
@@ -13,6 +13,7 @@ admin.site.index_title = _("Courses and badges")
 # Staff sign in through allauth (rate limits, lock-out, verified address, two-factor): issuers.views.StaffLoginView.
 # Django's own password views (django.contrib.auth.urls) are not mounted: they had none of those protections.
 admin.site.login = staff_login
+admin.site.password_change = staff_password_change
 
 urlpatterns = [
     path("admin/", admin.site.urls),

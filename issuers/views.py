@@ -85,6 +85,12 @@ class StaffLoginView(LoginView):
 staff_login = StaffLoginView.as_view()
 
 
+def staff_password_change(request, extra_context=None):
+    """The admin's "change password" link leads to allauth's form, which is rate limited per account (Django's
+    admin form is not) and tells the account's verified address."""
+    return redirect("account_change_password")
+
+
 # -- invitations ----------------------------------------------------------------------------------------------------
 
 

@@ -211,3 +211,17 @@ def test_totp_sign_in_end_to_end_and_a_wrong_code_is_refused(client):
     sign_in(client, email, PASSWORD)
     client.post(reverse("mfa_authenticate"), {"code": recovery})
     assert not admin_opens(client)
+
+
+def test_the_admins_own_password_change_form_is_replaced_by_the_rate_limited_one(client):
+    """Attack: with a borrowed session, guess the current password on Django's admin form, which has no limit."""
+    staff = MembershipFactory(role=Role.OWNER).user
+    client.force_login(staff)
+    response = client.get(reverse("admin:password_change"))
+    assert response.status_code == 302 and response["Location"] == reverse("account_change_password")
+    response = client.post(
+        reverse("admin:password_change"),
+        {"old_password": PASSWORD, "new_password1": "another pw 12345", "new_password2": "another pw 12345"},
+    )
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)

@@ -7,6 +7,7 @@ to its badges. Its learner row is claimed by learners.services.learner_claim_add
 
 from enum import Enum
 
+from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
@@ -45,8 +46,9 @@ def account_hand_over(*, account: AbstractBaseUser, email: str) -> None:
     """`email` was just verified on `account` by someone who is not its registrant: they get the account alone.
 
     The registrant's password becomes unusable (which also ends any session of it, Django's session hash being
-    derived from the password) and the account's other unverified addresses are dropped, so nothing the registrant
-    typed survives. The new holder signs in with a code e-mailed to the address and may then choose a password.
+    derived from the password), the account's other unverified addresses are dropped and its authenticators removed,
+    so nothing the registrant set up survives. The new holder signs in with a code e-mailed to the address and may
+    then choose a password.
     """
     from allauth.account.models import EmailAddress
 
@@ -59,7 +61,21 @@ def account_hand_over(*, account: AbstractBaseUser, email: str) -> None:
     account.set_unusable_password()
     account.email = email
     account.save(update_fields=["password", "email"])
-    audit_record(actor=None, action="account.hand_over", target=account, email=email, dropped=dropped)
+    # Nor a second factor the registrant set up: the new holder could never pass it (allauth's UI does not let an
+    # account get here with one, since a verified primary address cannot be removed; this holds whatever the path).
+    authenticators = 0
+    if apps.is_installed("allauth.mfa"):
+        from allauth.mfa.models import Authenticator
+
+        authenticators, _ = Authenticator.objects.filter(user_id=account.pk).delete()
+    audit_record(
+        actor=None,
+        action="account.hand_over",
+        target=account,
+        email=email,
+        dropped=dropped,
+        authenticators_removed=authenticators,
+    )
 
 
 @transaction.atomic

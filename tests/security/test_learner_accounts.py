@@ -320,3 +320,24 @@ def test_takeover_by_sign_in_code_is_refused_in_a_browser(site, new_page):
     assert "/backpack/" not in attacker.url
     attacker.goto(f"{site}/backpack/")
     assert attacker.locator(f"#badge-{award.public_id}").count() == 0
+
+
+@pytest.mark.django_db
+def test_second_factor_set_up_by_the_registrant_does_not_survive_the_hand_over():
+    """Variant (b) with a second factor: had the registrant's account an authenticator of his, the person who proved
+    the address would get an account only he can finish signing in to. The hand-over removes it."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    award = issue_award(email=VICTIM, name="Ada Lovelace")
+    attacker_id = _attacker_registers_the_victims_address()
+    TOTP.activate(get_user_model().objects.get(pk=attacker_id), generate_totp_secret())
+
+    victim = Client()
+    victim.post(link_in_mail(last_mail_to(mail.outbox, VICTIM), r"/accounts/confirm-email/.+"))
+    assert not Authenticator.objects.filter(user_id=attacker_id).exists()
+    mail.outbox.clear()
+    _request_code(victim, VICTIM)
+    response = victim.post(reverse("account_confirm_login_code"), {"code": _code_in(last_mail_to(mail.outbox, VICTIM))})
+    assert response.status_code == 302 and response["Location"] == reverse("backpack")
+    assert award.badge_class.name in _backpack(victim)

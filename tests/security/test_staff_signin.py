@@ -185,7 +185,9 @@ def test_totp_sign_in_end_to_end_and_a_wrong_code_is_refused(client):
     assert "<script>" not in page.content.decode()  # the set-up page works under script-src 'self'
     secret = re.search(r'value="([A-Z2-7]{16,})"', page.content.decode()).group(1)
     assert client.post(reverse("mfa_activate_totp"), {"code": "000000"}).status_code == 200
-    assert client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)}).status_code == 302
+    activated = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)}, follow=True)
+    assert activated.redirect_chain[-1][0] == reverse("mfa_view_recovery_codes")
+    assert reverse("admin:index") in activated.content.decode()  # the way back to the admin
     assert Authenticator.objects.filter(user=member.user, type=Authenticator.Type.TOTP).exists()
     assert Authenticator.objects.filter(user=member.user, type=Authenticator.Type.RECOVERY_CODES).exists()
     assert admin_opens(client)

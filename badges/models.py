@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from issuers.ids import new_public_id
 from issuers.models import Issuer
+from issuers.validators import clean_single_line_fields
 
 
 class AchievementType(models.TextChoices):
@@ -79,6 +80,10 @@ class BadgeClass(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # The name goes into e-mail subjects and signed documents: one line only (issuers/validators.py).
+        clean_single_line_fields(self, "name")
+
 
 class Alignment(models.Model):
     """A skill or competency the badge aligns to (OB 2.0 AlignmentObject, OB 3.0 Alignment)."""
@@ -95,6 +100,9 @@ class Alignment(models.Model):
 
     def __str__(self) -> str:
         return self.target_name
+
+    def clean(self) -> None:
+        clean_single_line_fields(self, "target_name", "target_framework", "target_code")
 
 
 class AwardStatus(models.TextChoices):

@@ -1,6 +1,13 @@
-"""E-mails to learners about their awards, sent at most once each (claimed by a conditional UPDATE first)."""
+"""E-mails to learners about their awards, sent at most once each (claimed by a conditional UPDATE first).
+
+A message that cannot be sent because of what it says (a name with a line break, written before names were
+validated; a recipient the mail server refuses for good) is recorded and skipped: it never holds back the other
+e-mails of its batch. A failure of the mail server itself (connection lost, temporary refusal) stops the batch
+and leaves what was not sent for the retry.
+"""
 
 import logging
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,6 +15,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from issuers.services import audit_record
 
 from .identifiers import CLAIM_LINK_MAX_AGE, claim_url
 from .models import Award, AwardStatus
@@ -69,7 +78,7 @@ def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
         Award.objects.select_related("badge_class", "issuer", "learner").defer(*HEAVY_FIELDS).filter(pk__in=award_ids)
     )
     by_id = {award.pk: award for award in awards}
-    sent = 0
+    sent = done = 0
     try:
         with get_connection() as mail:
             for award in (by_id[award_id] for award_id in award_ids):
@@ -83,14 +92,42 @@ def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
                     "claim_link_days": CLAIM_LINK_MAX_AGE.days,
                     "site": settings.PUBLIC_BASE_URL,
                 }
-                message = _message(template=template, to=award.learner.email, context=context)
-                message.connection = mail
-                _deliver(message)
-                sent += 1
+                try:
+                    message = _message(template=template, to=award.learner.email, context=context)
+                    message.message()  # builds the headers: a name with a line break fails here, alone
+                    message.connection = mail
+                    _deliver(message)
+                except Exception as exc:
+                    if not _unsendable(exc):
+                        raise
+                    _record_unsendable(award=award, template=template, error=exc)  # stays claimed: not retried
+                else:
+                    sent += 1
+                done += 1
     except Exception:
-        _unclaim(award_ids=award_ids[sent:], marker=marker)
+        _unclaim(award_ids=award_ids[done:], marker=marker)
         raise
     return sent
+
+
+def _unsendable(exc: Exception) -> bool:
+    """True if this message can never be sent as it is (its content or its recipient), not a mail-server outage."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _reason in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError | smtplib.SMTPNotSupportedError):
+        return getattr(exc, "smtp_code", 500) >= 500
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        return False  # connection lost, temporary refusal, our sender refused: every message would fail alike
+    return isinstance(exc, ValueError | TypeError | LookupError)  # BadHeaderError, encoding errors, bad templates
+
+
+def _record_unsendable(*, award: Award, template: str, error: Exception) -> None:
+    """Tell the institution (audit trail, shown in its admin) and the operators (log) that this e-mail was dropped."""
+    reason = f"{type(error).__name__}: {error}"[:500]
+    log.error("E-mail %r for award %s could not be sent and was skipped: %s", template, award.public_id, reason)
+    audit_record(
+        actor=None, action="award.email_failed", target=award, issuer=award.issuer, template=template, error=reason
+    )
 
 
 def _deliver(message: EmailMultiAlternatives) -> None:
@@ -144,3 +181,15 @@ def awards_remind_expiring(*, within_days: int = 30) -> int:
         except Exception:  # noqa: BLE001 — one failed reminder must not stop the others; tomorrow's run retries
             log.warning("Could not send the expiry reminder for award %s", award_id, exc_info=True)
     return sent
+
+
+def award_notify_again(*, actor, award: Award) -> bool:
+    """Send the 'your badge is ready' e-mail once more, with a fresh claim link: the learner lost the first, or its
+    link expired (the page of an expired link tells them to ask the institution). Audited; issued awards only.
+    Returns True if this call sent it."""
+    if award.status != AwardStatus.ISSUED:
+        return False
+    with transaction.atomic():
+        Award.objects.filter(pk=award.pk).update(notified_at=None)  # the once-only marker, cleared for one more
+        audit_record(actor=actor, action="award.notify_again", target=award, issuer=award.issuer)
+    return award_notify(award_id=award.pk)

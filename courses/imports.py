@@ -18,6 +18,7 @@ from django.utils import timezone
 from badges.openbadges.hashing import normalize_email
 from issuers.models import Issuer
 from issuers.services import audit_record
+from issuers.validators import single_line_problem
 
 from .models import CompletionImport, Course, ImportStatus
 from .services import Completion, enrolments_complete, enrolments_enrol
@@ -149,6 +150,8 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
                 problems.append("the name is empty")
             elif len(row["name"]) > 200:
                 problems.append("the name is longer than 200 characters")
+            elif single_line_problem(row["name"]):  # a quoted cell may hold a line break: e-mail header injection
+                problems.append("the name contains a line break or another control character")
             code = row["course"].lower()
             course = courses.get(code)
             if course is None:

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .ids import new_public_id
+from .validators import clean_single_line_fields
 
 
 class Issuer(models.Model):
@@ -34,6 +35,10 @@ class Issuer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The name goes into e-mail subjects and signed documents: one line only (issuers/validators.py).
+        clean_single_line_fields(self, "name")
 
 
 class Role(models.TextChoices):

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from issuers.validators import clean_single_line_fields
+
 
 class Learner(models.Model):
     email = models.EmailField(_("e-mail"), unique=True, help_text=_("Stored trimmed and lower-cased."))
@@ -29,6 +31,9 @@ class Learner(models.Model):
         # The address only: the name depends on which institution is looking (LearnerName).
         return self.email
 
+    def clean(self) -> None:
+        clean_single_line_fields(self, "name")  # names reach e-mails and documents: one line only
+
 
 class LearnerName(models.Model):
     """What one institution calls one learner: the name on its badge pages, its e-mails and its admin lists.
@@ -50,3 +55,6 @@ class LearnerName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        clean_single_line_fields(self, "name")  # names reach e-mails and documents: one line only

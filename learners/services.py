@@ -12,6 +12,7 @@ from django.db import transaction
 from badges.openbadges.hashing import normalize_email
 from issuers.models import Issuer
 from issuers.services import audit_record
+from issuers.validators import single_line_problem
 
 from .models import Learner, LearnerName
 
@@ -34,6 +35,8 @@ def learner_get_or_create(*, issuer: Issuer, email: str, name: str) -> Learner:
     name = name.strip()
     if not name:
         raise ValidationError("A learner needs a name.")
+    if single_line_problem(name):  # the name reaches e-mails and documents: no header injection
+        raise ValidationError(single_line_problem(name), code="single_line")
     learner, created = Learner.objects.get_or_create(
         email=email, defaults={"name": name[:200], "user_id": _verified_owner_id(email)}
     )
@@ -83,6 +86,11 @@ def learners_get_or_create(*, issuer: Issuer, people: dict[str, str]) -> dict[st
     A few queries and two INSERTs whatever the size; addresses an account has verified join that account's
     backpack, and `issuer`'s names are recorded where it has none yet.
     """
+    refused = sorted(email for email, name in people.items() if single_line_problem(name))
+    if refused:  # checked before anything is written: the batch is all or nothing
+        raise ValidationError(
+            f"{single_line_problem(people[refused[0]])} ({', '.join(refused[:5])})", code="single_line"
+        )
     found = _learners_get_or_create(people)
     LearnerName.objects.bulk_create(
         [LearnerName(issuer=issuer, learner=found[e], name=name.strip()[:200]) for e, name in people.items()],

@@ -3,6 +3,8 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from issuers.validators import single_line_problem
+
 
 class CompletionInput(serializers.Serializer):
     course = serializers.CharField(max_length=32, help_text="The course's public id (shown in the admin).")
@@ -11,6 +13,12 @@ class CompletionInput(serializers.Serializer):
     completed_at = serializers.DateTimeField(required=False, help_text="Defaults to now; never in the future.")
     evidence_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     narrative = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+    def validate_name(self, value):
+        problem = single_line_problem(value)
+        if problem:  # the learner's name reaches e-mails and signed documents
+            raise serializers.ValidationError(problem)
+        return value
 
     def validate_completed_at(self, value):
         if value > timezone.now():

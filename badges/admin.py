@@ -9,6 +9,7 @@ from issuers.permissions import Capability
 
 from .forms import BadgeClassForm
 from .models import Alignment, Award, AwardStatus, BadgeClass, SystemAlert
+from .notifications import award_notify_again
 from .selectors import with_recipient_name
 from .services import AwardError, award_retry, award_revoke
 
@@ -71,7 +72,7 @@ class AwardAdmin(IssuerScopedAdmin):
         "created_at",
     )
     fields = readonly_fields
-    actions = ["revoke", "retry"]
+    actions = ["revoke", "retry", "notify_again"]
 
     def get_queryset(self, request):
         return with_recipient_name(super().get_queryset(request))
@@ -85,6 +86,7 @@ class AwardAdmin(IssuerScopedAdmin):
         if not self.user_can(request, Capability.AWARD):
             actions.pop("revoke", None)
             actions.pop("retry", None)
+            actions.pop("notify_again", None)
         return actions
 
     @admin.action(description=_("Revoke selected badges…"))
@@ -126,6 +128,16 @@ class AwardAdmin(IssuerScopedAdmin):
             except AwardError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
         self.message_user(request, _("%(count)d badge(s) queued again.") % {"count": retried}, messages.SUCCESS)
+
+    @admin.action(description=_("Send the award e-mail again, with a new link"))
+    def notify_again(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        sent = sum(award_notify_again(actor=request.user, award=award) for award in queryset)
+        self.message_user(
+            request,
+            _("%(count)d e-mail(s) sent again; revoked or unissued badges were skipped.") % {"count": sent},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(SystemAlert)

@@ -122,3 +122,41 @@ def test_forged_or_foreign_claim_token_shows_nothing():
         assert NAME not in response.content.decode()
     undecodable = Client().get(f"/assertions/{award.public_id}?claim=%ED%B3%BF%FF", **HTML)  # not UTF-8
     assert undecodable.status_code in (200, 404) and NAME not in undecodable.content.decode()
+
+
+def test_resend_of_the_award_email_is_the_institutions_own():
+    """The expired-link page tells the learner to ask the institution to send the e-mail again: its staff can, with a
+    fresh link that works, audited; staff of another institution cannot make it send (or learn anything)."""
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from issuers.models import AuditEvent, Role
+    from tests.factories import MembershipFactory
+
+    award = issue_award(email=VICTIM, name=NAME)
+    old = _token_made_days_ago(award, CLAIM_LINK_MAX_AGE.days + 10)
+    assert _page(Client(), award, old).status_code == 410
+
+    def resend(member) -> int:
+        client = Client()
+        client.force_login(member.user)
+        mail.outbox.clear()
+        client.post("/admin/badges/award/", {"action": "notify_again", ACTION_CHECKBOX_NAME: [award.pk]})
+        return len([m for m in mail.outbox if VICTIM in m.to])
+
+    for member in (MembershipFactory(role=Role.OWNER), MembershipFactory(issuer=award.issuer, role=Role.VIEWER)):
+        _verified_primary(member.user)
+        assert resend(member) == 0
+    awarder = MembershipFactory(issuer=award.issuer, role=Role.AWARDER)
+    _verified_primary(awarder.user)
+    assert resend(awarder) == 1
+    fresh = link_in_mail(last_mail_to(mail.outbox, VICTIM), r"/assertions/.+\?claim=")
+    page = Client().get(fresh, **HTML)
+    assert page.status_code == 200 and NAME in page.content.decode()
+    assert AuditEvent.objects.filter(action="award.notify_again", actor=awarder.user).count() == 1
+
+
+def _verified_primary(user) -> None:
+    """Staff sign in to the admin only with a verified primary address (the staff door's rule)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"primary": True, "verified": True})

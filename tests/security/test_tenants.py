@@ -4,6 +4,7 @@ Each test is an attack tried over HTTP by a member of one institution (or an ano
 """
 
 import io
+import json
 
 import pytest
 from django.contrib import admin as django_admin
@@ -102,6 +103,10 @@ def test_another_institution_naming_our_learner_on_our_badge_page_is_refused(cli
     assert "Bob B" in html and "Robert A" not in html
     own = client.get(reverse("assertion", args=[two_names["a"].public_id]), HTTP_ACCEPT="text/html").content.decode()
     assert "Robert A" in own and "Bob B" not in own
+    # The signed credentials name nobody (a salted e-mail hash identifies the recipient): nothing for A to decide.
+    award = Award.objects.get(pk=two_names["b"].pk)
+    for document in (award.ob2_assertion, award.ob3_credential):
+        assert "Robert" not in json.dumps(document) and "Bob" not in json.dumps(document)
 
 
 def test_another_institution_naming_our_learner_in_our_email_is_refused(two_names):

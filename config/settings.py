@@ -380,6 +380,7 @@ ACCOUNT_RATE_LIMITS = {
     **globals().get("ACCOUNT_RATE_LIMITS", {}),
     "login_failed": "10/m/ip,5/300s/key",
     "reset_password": "20/m/ip,5/m/key",
+    "accept_invitation": "20/m/ip",  # issuers.views.invitation_accept (sets a first password)
 }
 # Two-factor sign-in (allauth.mfa): authenticator apps (TOTP) with recovery codes; no WebAuthn. Staff of an
 # institution that requires it (Issuer.require_mfa) set one up before any admin page opens (issuers/middleware.py).

@@ -4,6 +4,7 @@ invitation link opens."""
 
 from allauth.account.models import EmailAddress
 from allauth.account.views import LoginView
+from allauth.core import ratelimit
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model, password_validation
@@ -138,6 +139,9 @@ def invitation_accept(request, token: str):
     """The page an invitation link opens. Who may take the role: an account whose address is the invited one and is
     verified (it confirms), or, when no account holds the address verified, the holder of the link (who chooses the
     first password of a new account). Anyone else gets a page that says what to do, never the role."""
+    limited = ratelimit.consume_or_429(request, action="accept_invitation")  # POSTs only; ACCOUNT_RATE_LIMITS
+    if limited:
+        return limited
     reading = invitation_read_token(token)
     invitation = reading.invitation
     if reading.state != InvitationState.PENDING:

@@ -12,6 +12,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -51,6 +52,14 @@ def invitation_link(email: str) -> str:
     match = re.search(r"https?://[^/\s]+(/invitations/[^\s]+/)", message.body)
     assert match, message.body
     return match.group(1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """allauth counts attempts (sign-in, invitation page) in the default cache; each test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -291,3 +300,12 @@ def test_revoking_a_compromised_key_works_when_the_institution_has_a_status_list
     credential = StatusList.objects.get(issuer=issuer, purpose="revocation").credential
     assert replacement.public_id in credential["proof"]["verificationMethod"]
     assert SigningKey.objects.filter(issuer=issuer, state=KeyState.ACTIVE).count() == len(KeyAlgorithm.values)
+
+
+def test_invitation_page_posts_are_rate_limited(client, owner, django_capture_on_commit_callbacks):
+    """Attack: hammer the invitation page (password attempts, token guessing) from one client."""
+    link = invite(client, owner.issuer, capture=django_capture_on_commit_callbacks)
+    client.logout()
+    statuses = [client.post(link, {"password1": "x", "password2": "y"}).status_code for _ in range(25)]
+    assert statuses[0] == 200 and statuses[-1] == 429
+    assert client.post("/invitations/garbage/", {}).status_code == 429

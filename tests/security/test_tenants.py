@@ -133,9 +133,17 @@ def test_another_institution_naming_our_learner_in_our_admin_is_refused(client, 
         html = client.get(url).content.decode()
         assert "Bob B" in html and "Robert A" not in html, url
     # Searching for A's name must not find the learner in B's lists either: that would confirm what A calls him.
-    for url in (reverse("admin:courses_enrolment_changelist"), reverse("admin:badges_award_changelist")):
+    for url in (
+        reverse("admin:courses_enrolment_changelist"),
+        reverse("admin:badges_award_changelist"),
+        reverse("admin:learners_learner_changelist"),
+    ):
         assert client.get(url, {"q": "Robert"}).context["cl"].result_count == 0, url
         assert client.get(url, {"q": "Bob B"}).context["cl"].result_count == 1, url
+    operator = UserFactory(is_superuser=True)
+    client.force_login(operator)
+    assert client.get(reverse("admin:learners_learner_changelist"), {"q": "Robert"}).context["cl"].result_count == 1
+    client.force_login(two_names["staff_b"])
     revoke_page = client.post(
         reverse("admin:badges_award_changelist"),
         {"action": "revoke", ACTION_CHECKBOX_NAME: [two_names["b"].pk]},

@@ -1,7 +1,5 @@
 """Admin for courses, enrolments and CSV imports. Completions go through courses.services, never around it."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
@@ -13,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from issuers.admin_scoping import IssuerScopedAdmin
 from issuers.permissions import Capability
 from issuers.selectors import issuers_for_user, user_can
+from issuers.spreadsheets import SpreadsheetDictWriter
 from learners.names import with_learner_name
 
 from .forms import CompletionImportForm, EnrolmentAddForm
@@ -239,7 +238,8 @@ class CompletionImportAdmin(IssuerScopedAdmin):
         record = self._record(request, public_id)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{record.public_id}-failures.csv"'
-        writer = csv.DictWriter(response, fieldnames=["email", "name", "badge", "reason"])
+        # Names and reasons may start with = + - @: escaped so the report cannot run formulas (OWASP).
+        writer = SpreadsheetDictWriter(response, fieldnames=["email", "name", "badge", "reason"])
         writer.writeheader()
         writer.writerows(import_failures(completion_import=record))
         return response

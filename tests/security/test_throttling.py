@@ -142,12 +142,32 @@ def test_completions_api_floods_are_refused_per_credential(settings):
     assert _completion(client, course).status_code == 200
 
 
-def test_completions_api_limit_holds_with_real_token_auth(settings):
-    """The same limit through the authentication configured for the API (not a forced credential)."""
+def test_completions_api_limit_holds_per_real_api_key(settings):
+    """The same limit through the API's real authentication: each institution API key has its own count."""
+    from issuers.api_keys import api_key_create
+    from issuers.models import ApiKeyScope
+
+    settings.COMPLETIONS_THROTTLE_RATE = "2/minute"
+    course = CourseFactory()
+    owner = MembershipFactory(issuer=course.issuer, role=Role.OWNER).user
+    secrets = [
+        api_key_create(actor=owner, issuer=course.issuer, name=f"Sync {i}", scope=ApiKeyScope.COMPLETE).secret
+        for i in range(2)
+    ]
+    first, second = APIClient(), APIClient()
+    first.credentials(HTTP_AUTHORIZATION=f"Bearer {secrets[0]}")
+    second.credentials(HTTP_AUTHORIZATION=f"Bearer {secrets[1]}")
+    statuses = [_completion(first, course).status_code for _ in range(3)]
+    assert statuses[:2] != [429, 429] and statuses[2] == 429, statuses
+    assert _completion(second, course).status_code in (200, 201)
+
+
+def test_completions_api_limit_holds_for_a_signed_in_session(settings):
+    """Without a credential object (session sign-in), the account is counted."""
     settings.COMPLETIONS_THROTTLE_RATE = "2/minute"
     course = CourseFactory()
     user = MembershipFactory(issuer=course.issuer, role=Role.AWARDER).user
     client = APIClient()
-    client.force_login(user)  # session auth; token or API-key auth is the same throttle, keyed by request.auth
+    client.force_login(user)
     statuses = [_completion(client, course).status_code for _ in range(3)]
     assert statuses[2] == 429, statuses

@@ -62,3 +62,33 @@ def test_owner_invites_and_the_invitee_joins_from_the_emailed_link(site, new_pag
     response = again.goto(link)
     assert response.status == 410 and "already accepted" in again.content()
     assert not violations, violations
+
+
+def test_member_of_an_institution_requiring_two_factor_sets_it_up_in_the_browser(site, new_page):
+    """Attack surface in a real browser: the password alone does not open the admin of an institution that
+    requires two-factor sign-in; the set-up and sign-in pages work under the Content Security Policy."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    member = MembershipFactory(role=Role.EDITOR, issuer__require_mfa=True)
+    violations: list[str] = []
+    page = new_page()
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    page.goto(f"{site}/admin/login/")
+    page.locator("input[name=login]").fill(member.user.email)
+    page.locator("input[name=password]").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/accounts/reauthenticate/**")  # allauth: the password again before adding a factor
+    page.locator("input[name=password]").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
+    secret = page.locator("#authenticator_secret").input_value()
+    assert page.locator("img[src^='data:image/svg+xml']").first.is_visible()  # the QR code
+    screenshot(page, "staff-05-totp-activate")
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    page.locator("input[name=code]").fill(code)
+    page.get_by_role("button", name="Activate").click()
+    page.wait_for_url("**/accounts/2fa/recovery-codes/")
+    screenshot(page, "staff-06-recovery-codes")
+    page.get_by_role("link", name="continue to the institution admin").click()
+    page.wait_for_url(f"{site}/admin/")
+    assert not violations, violations

@@ -42,8 +42,17 @@ def _chromium() -> str:
     return CHROMIUM
 
 
+# One Chromium per test session. tests/security/conftest.py imports this fixture, which makes a second session
+# fixture; a second sync_playwright() in the same thread fails ("Sync API inside the asyncio loop"), so the copy
+# that comes second reuses the running browser.
+_RUNNING: dict = {}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
+    if "browser" in _RUNNING:
+        yield _RUNNING["browser"]
+        return
     executable = _chromium()
     try:
         from playwright.sync_api import sync_playwright
@@ -52,8 +61,12 @@ def browser() -> Iterator:
     with sync_playwright() as playwright:
         # launch() gives every run a fresh temporary user-data dir, removed on close.
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        _RUNNING["browser"] = browser
+        try:
+            yield browser
+        finally:
+            _RUNNING.pop("browser", None)
+            browser.close()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -61,10 +61,19 @@ class AccountAdapter(DefaultAccountAdapter):
                 fail_silently=True,
             )
             return False
-        with transaction.atomic():
-            confirmed = super().confirm_email(request, email_address)
-            if confirmed and decision is accounts.Verification.HAND_OVER:
-                accounts.account_hand_over(account=account, email=email_address.email)
+        try:
+            with transaction.atomic():
+                confirmed = super().confirm_email(request, email_address)
+                if confirmed and decision is accounts.Verification.HAND_OVER:
+                    accounts.account_hand_over(account=account, email=email_address.email)
+        except IntegrityError:
+            # Another account verified the same address a moment earlier (unique_verified_email): it keeps it.
+            messages.error(
+                request,
+                _("%(email)s is already confirmed by another account.") % {"email": email_address.email},
+                fail_silently=True,
+            )
+            return False
         if confirmed and decision is accounts.Verification.HAND_OVER:
             messages.info(
                 request,

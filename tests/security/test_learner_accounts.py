@@ -341,3 +341,18 @@ def test_second_factor_set_up_by_the_registrant_does_not_survive_the_hand_over()
     response = victim.post(reverse("account_confirm_login_code"), {"code": _code_in(last_mail_to(mail.outbox, VICTIM))})
     assert response.status_code == 302 and response["Location"] == reverse("backpack")
     assert award.badge_class.name in _backpack(victim)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_confirmations_on_two_accounts_answer_without_error(monkeypatch):
+    """Two accounts confirm the same address at the same moment: the database's one-verified-holder constraint decides,
+    and the loser gets a message, not a 500 (simulated by letting allauth's own check pass for the second one)."""
+    attacker_id = _attacker_registers_the_victims_address()
+    confirm = link_in_mail(last_mail_to(mail.outbox, VICTIM), r"/accounts/confirm-email/.+")
+    other = make_account(VICTIM, verified=False)
+    EmailAddress.objects.filter(user=other).update(verified=True)  # confirmed a moment earlier, signals still to run
+    monkeypatch.setattr(EmailAddress, "can_set_verified", lambda self: True)
+    response = Client().post(confirm, follow=True)
+    assert response.status_code == 200
+    assert "already confirmed by another account" in response.content.decode()
+    assert not EmailAddress.objects.filter(user_id=attacker_id, verified=True).exists()

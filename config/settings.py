@@ -247,6 +247,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("ANON_THROTTLE_RATE", default="120/minute")},
 }
+# Refused API keys per client address and minute; past it, every key from that address waits (decision 0011).
+API_KEY_FAILURES_PER_MINUTE = env.int("API_KEY_FAILURES_PER_MINUTE", default=20)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Laurel API",
     "DESCRIPTION": "Award and verify Open Badges.",

@@ -6,14 +6,30 @@ request's user is an :class:`ApiKeyPrincipal`, which belongs to no institution's
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from badges.api.throttling import client_address
 from issuers.api_keys import ApiKeyRefused, api_key_authenticate
 from issuers.models import ApiKey
 
 KEYWORDS = (b"bearer", b"token")
+FAILURE_WINDOW_SECONDS = 60
+
+
+def _failures_key(request) -> str:
+    return f"laurel:api-key-failures:{client_address(request)}"
+
+
+def _count_failure(name: str) -> None:
+    cache.add(name, 0, FAILURE_WINDOW_SECONDS)
+    try:
+        cache.incr(name)
+    except ValueError:  # expired between add and incr
+        cache.set(name, 1, FAILURE_WINDOW_SECONDS)
 
 
 class ApiKeyPrincipal:
@@ -42,15 +58,23 @@ class ApiKeyAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in KEYWORDS:
             return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Give one API key after the keyword: 'Authorization: Bearer <key>'.")
+        # Refused keys are counted per client address; past the limit every key from there waits, the right one
+        # too — otherwise the limit would not stop anyone from trying keys (decision 0011).
+        failures = _failures_key(request)
+        if cache.get(failures, 0) >= getattr(settings, "API_KEY_FAILURES_PER_MINUTE", 20):
+            raise exceptions.Throttled(
+                FAILURE_WINDOW_SECONDS, detail="Too many refused API keys from your address; wait a minute."
+            )
         try:
-            secret = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("This is not an API key of this platform.") from None
-        try:
+            if len(parts) != 2:
+                raise ApiKeyRefused("Give one API key after the keyword: 'Authorization: Bearer <key>'.")
+            try:
+                secret = parts[1].decode("ascii")
+            except UnicodeDecodeError:
+                raise ApiKeyRefused("This is not an API key of this platform.") from None
             key = api_key_authenticate(secret=secret)
         except ApiKeyRefused as exc:
+            _count_failure(failures)
             raise exceptions.AuthenticationFailed(str(exc)) from None
         return ApiKeyPrincipal(key), key
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,12 @@ pytestmark = pytest.mark.django_db
 SECRET_SHAPE = re.compile(r"lk_[0-9a-f]{12}\.[A-Za-z0-9_-]{43}")
 ADD = "admin:issuers_apikey_add"
 LIST = "admin:issuers_apikey_changelist"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counts():
+    """Refused keys are counted per client address (all tests share 127.0.0.1): each test starts at zero."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -211,6 +218,20 @@ def test_expired_revoked_unknown_and_malformed_keys_are_401(world):
         client.credentials(HTTP_AUTHORIZATION=header)
         assert complete(client, course).status_code in (401, 403), header
     assert Award.objects.count() == 0
+
+
+def test_guessing_keys_is_rate_limited_per_client_address(world, settings):
+    """Attack: an attacker tries key after key from one address; past the limit even a right guess gets no answer
+    (429), while a client at another address is not affected."""
+    settings.API_KEY_FAILURES_PER_MINUTE = 3
+    good = key_for(world)
+    course = world["a"]["course"]
+    for attempt in range(3):
+        assert complete(api(f"lk_00000000000{attempt}." + "A" * 43), course).status_code == 401
+    assert complete(api(good.secret), course).status_code == 429
+    elsewhere = api(good.secret)
+    elsewhere.defaults["REMOTE_ADDR"] = "203.0.113.9"
+    assert complete(elsewhere, course).status_code == 201
 
 
 def test_token_keyword_and_last_used_are_supported(world):

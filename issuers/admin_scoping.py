@@ -161,6 +161,16 @@ class IssuerScopedRelatedFilter(admin.RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in queryset.order_by(*ordering) if obj is not None]
 
 
+class IssuerScopedValuesFilter(admin.AllValuesFieldListFilter):
+    """A filter on a column across a relation (``course__title``): Django lists the column's values from every row
+    of the related table; here only the values the user's own rows reach."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        scoped = model_admin.get_queryset(request).order_by(field_path).values_list(field_path, flat=True)
+        self.lookup_choices = scoped.distinct()
+
+
 def _has_field(model, name: str) -> bool:
     try:
         model._meta.get_field(name)
@@ -180,13 +190,15 @@ class IssuerScopedAdmin(NoSecretLookupsAdmin):
         return {f"{self.issuer_path}__in" if self.issuer_path else "id__in": ids}
 
     def get_list_filter(self, request):
-        """Each plain relation filter becomes a scoped one, so no admin can forget to scope its choices."""
+        """Each plain filter that reaches another table becomes a scoped one, so no admin can forget to scope its
+        choices."""
         scoped = []
         for item in super().get_list_filter(request):
             if isinstance(item, str):
-                target = lookup_fields_target(self.model, item.split(LOOKUP_SEP))
-                if target is not None:
+                if lookup_fields_target(self.model, item.split(LOOKUP_SEP)) is not None:
                     item = (item, IssuerScopedRelatedFilter)
+                elif LOOKUP_SEP in item:
+                    item = (item, IssuerScopedValuesFilter)
             scoped.append(item)
         return scoped
 

@@ -209,6 +209,23 @@ def test_list_filters_listing_another_institutions_courses_and_badges_is_refused
         assert own in html and foreign not in html, url
 
 
+def test_a_filter_on_another_tables_column_listing_every_institutions_values_is_refused(client, neighbours):
+    """Attack (for a filter an admin may add later): 'by course title' would list every institution's titles."""
+    from courses.admin import EnrolmentAdmin
+
+    a_course, b_course = neighbours
+    for course in (a_course, b_course):
+        course.enrolments.create(learner=LearnerFactory())
+    EnrolmentAdmin.list_filter, before = ("status", "course__title"), EnrolmentAdmin.list_filter
+    try:
+        client.force_login(staff_of(b_course.issuer, Role.VIEWER))
+        CourseFactory(issuer=b_course.issuer).enrolments.create(learner=LearnerFactory())
+        html = client.get(reverse("admin:courses_enrolment_changelist")).content.decode()
+    finally:
+        EnrolmentAdmin.list_filter = before
+    assert "B course" in html and "Secret A course" not in html
+
+
 def test_csv_preview_confirming_another_institutions_course_code_is_refused(client, neighbours):
     """Attack: B uploads a CSV naming codes to learn which exist at other institutions ('belongs to another')."""
     a_course, b_course = neighbours

@@ -81,7 +81,7 @@ def status_list_resign(*, issuer: Issuer, purpose: str = "revocation") -> Status
 def status_list_ensure(*, issuer: Issuer, purpose: str = "revocation") -> None:
     """Create and sign the issuer's list if it has none (all zeros). Called when awards are published, so every
     credential's status entry names a list that exists; one cheap query when it already does."""
-    if not StatusList.objects.filter(issuer=issuer, purpose=purpose).exclude(credential=None).exists():
+    if not StatusList.objects.filter(issuer=issuer, purpose=purpose, credential__isnull=False).exists():
         status_list_resign(issuer=issuer, purpose=purpose)
 
 

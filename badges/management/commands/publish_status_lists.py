@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = "Create and sign the revocation status list of each institution that has issued awards but no list."
 
     def handle(self, *args, **options) -> None:
-        published = StatusList.objects.filter(purpose="revocation").exclude(credential=None).values("issuer_id")
+        published = StatusList.objects.filter(purpose="revocation", credential__isnull=False).values("issuer_id")
         issuing = Award.objects.filter(status__in=[AwardStatus.ISSUED, AwardStatus.REVOKED]).values("issuer_id")
         missing = Issuer.objects.filter(pk__in=issuing).exclude(pk__in=published)
         count = 0

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 from badges.models import Award
 from issuers.api_keys import api_key_authenticate, api_key_create, api_key_revoke
 from issuers.models import ApiKey, ApiKeyScope, AuditEvent, Role
-from tests.factories import CourseFactory, MembershipFactory
+from tests.factories import CourseFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,9 @@ def test_owner_creates_a_key_and_sees_the_secret_once_and_only_its_digest_is_sto
     audit = AuditEvent.objects.get(action="api_key.create")
     assert audit.issuer == world["a"]["issuer"] and secret not in str(audit.details)
     assert secret not in caplog.text
+    # Nor can the digest be probed through the list's lookups (?secret_hash__startswith=…).
+    probe = client.get(reverse(LIST), {"secret_hash__startswith": key.secret_hash[:1]})
+    assert probe.status_code == 400 or key.prefix not in probe.content.decode()
     # Never again: not on the list, the key's page, nor the next page (no message carrying it).
     for url in (reverse(LIST), reverse("admin:issuers_apikey_change", args=[key.pk]), reverse("admin:index")):
         again = client.get(url)
@@ -107,9 +110,9 @@ def test_owner_creates_a_key_and_sees_the_secret_once_and_only_its_digest_is_sto
     assert complete(api(secret), world["a"]["course"]).status_code == 201
 
 
-def test_viewers_awarders_and_editors_cannot_see_or_create_keys(client, world):
-    """Attack: a member below owner lists the institution's keys or makes one (an awarder's key would outlive
-    their membership)."""
+def test_viewers_awarders_editors_learners_and_anonymous_cannot_see_or_create_keys(client, world):
+    """Attack: a member below owner, a learner or an anonymous visitor lists the institution's keys or makes one
+    (an awarder's key would outlive their membership)."""
     key_for(world)
     for role in (Role.VIEWER, Role.AWARDER, Role.EDITOR):
         member = MembershipFactory(issuer=world["a"]["issuer"], role=role).user
@@ -118,6 +121,12 @@ def test_viewers_awarders_and_editors_cannot_see_or_create_keys(client, world):
         assert client.get(reverse(ADD)).status_code == 403, role
         assert client.post(reverse(ADD), add_form(world["a"]["issuer"])).status_code == 403, role
         assert "apikey" not in client.get(reverse("admin:index")).content.decode(), role
+    client.logout()
+    for who in ("anonymous", "learner"):
+        if who == "learner":
+            client.force_login(UserFactory(is_staff=False))
+        assert client.get(reverse(LIST)).status_code == 302, who  # to the sign-in page
+        assert client.post(reverse(ADD), add_form(world["a"]["issuer"])).status_code == 302, who
     assert ApiKey.objects.count() == 1
 
 

@@ -356,3 +356,24 @@ def test_simultaneous_confirmations_on_two_accounts_answer_without_error(monkeyp
     assert response.status_code == 200
     assert "already confirmed by another account" in response.content.decode()
     assert not EmailAddress.objects.filter(user_id=attacker_id, verified=True).exists()
+
+
+@pytest.mark.django_db
+def test_own_second_address_confirmed_signed_out_is_refused_then_works_once_signed_in():
+    """Not an attack: the refusal above also meets the genuine holder who opens the link signed out (e.g. on her
+    phone). She is told to sign in; the same link then works, and the address's badges join her account."""
+    award = issue_award(email="ada.work@example.org")
+    user = make_account(VICTIM)
+    laptop = Client()
+    _password_sign_in(laptop, VICTIM, LEARNER_PASSWORD)
+    laptop.post(reverse("account_email"), {"email": "ada.work@example.org", "action_add": ""})
+    confirm = link_in_mail(last_mail_to(mail.outbox, "ada.work@example.org"), r"/accounts/confirm-email/.+")
+
+    phone = Client()
+    page = phone.post(confirm, follow=True).content.decode()
+    assert "Sign in to that account, then open the link again" in page
+    _password_sign_in(phone, VICTIM, LEARNER_PASSWORD)
+    phone.post(confirm)
+    assert EmailAddress.objects.get(user=user, email="ada.work@example.org").verified
+    assert award.badge_class.name in _backpack(phone)
+    assert user.has_usable_password() and get_user_model().objects.get(pk=user.pk).has_usable_password()

@@ -1,7 +1,7 @@
 """POST /api/v1/completions: mark a learner's course completed; the badge is issued by the worker."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -25,9 +25,20 @@ class CompletionView(APIView):
 
     @extend_schema(
         request=CompletionInput,
-        responses={201: AwardOutput, 200: AwardOutput},
+        responses={
+            201: AwardOutput,
+            200: AwardOutput,
+            400: OpenApiResponse(description="The input is not valid; each field's problem is named."),
+            401: OpenApiResponse(description="No API key, or the key is unknown, revoked or expired (`detail`)."),
+            403: OpenApiResponse(description="The key's scope is 'read', or the staff role cannot award."),
+            404: OpenApiResponse(description="No course with this id at the key's institution."),
+            429: OpenApiResponse(description="Too many calls with this key, or too many refused keys."),
+        },
         summary="Record a course completion (creates the learner's badge)",
-        description="Idempotent: completing the same learner's course again returns the existing award (200).",
+        description=(
+            "Authenticate with an institution API key: `Authorization: Bearer <key>`. Idempotent: completing the same "
+            "learner's course again returns the existing award (200)."
+        ),
     )
     def post(self, request):
         data = CompletionInput(data=request.data)

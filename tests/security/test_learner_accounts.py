@@ -141,7 +141,8 @@ def test_pre_registered_signup_with_a_known_password_is_refused():
 
     victim = Client()  # her own browser: she never typed the attacker's password
     confirm = link_in_mail(last_mail_to(mail.outbox, VICTIM), r"/accounts/confirm-email/.+")
-    assert victim.get(confirm).status_code == 200
+    page = victim.get(confirm).content.decode()
+    assert "the password chosen at sign-up is discarded" in page  # she is told before she presses the button
     response = victim.post(confirm, follow=True)
     assert response.status_code == 200
     assert not _attacker_can_reach(award, attacker_id)
@@ -196,7 +197,9 @@ def test_confirmation_link_for_an_address_added_to_another_account_is_refused():
 
     victim = Client()
     confirm = link_in_mail(last_mail_to(mail.outbox, VICTIM), r"/accounts/confirm-email/.+")
-    response = victim.post(confirm, follow=True)
+    page = victim.get(confirm).content.decode()
+    assert "sign in to that account here, then open the link again" in page and ">Confirm</button>" not in page
+    response = victim.post(confirm, follow=True)  # the button is not even offered; posting anyway is refused
     assert response.status_code == 200
     assert not EmailAddress.objects.filter(user=attacker_user, email=VICTIM, verified=True).exists()
     assert Learner.objects.get(email=VICTIM).user_id is None

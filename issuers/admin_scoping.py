@@ -64,30 +64,22 @@ def lookup_fields(model, lookup: str) -> tuple[list[str], bool]:
     return names, False
 
 
-def secret_lookups_refused(model_admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
-    """Wrap an admin class's lookup_allowed so that no lookup reaching a secret column is ever allowed.
-
-    For admins this project does not write (contrib.auth, allauth, DRF's tokens); our own inherit IssuerScopedAdmin
-    or NoSecretLookupsAdmin, which are stricter.
-    """
-    original = model_admin_class.lookup_allowed
-    if getattr(original, "refuses_secrets", False):
-        return model_admin_class
-
-    def lookup_allowed(self, lookup, value, request=None):
-        if lookup_fields(self.model, lookup)[1]:
-            return False
-        return original(self, lookup, value, request)
-
-    lookup_allowed.refuses_secrets = True
-    model_admin_class.lookup_allowed = lookup_allowed
-    return model_admin_class
-
-
 def refuse_secret_lookups_everywhere(site: admin.AdminSite) -> None:
-    """Apply secret_lookups_refused to every admin registered on `site` (called once the admin is loaded)."""
+    """Make every admin registered on `site` refuse a URL lookup that reaches a secret column.
+
+    For the admins this project does not write (contrib.auth, allauth, DRF); ours inherit NoSecretLookupsAdmin,
+    which is stricter. Each registered instance is wrapped, never a class that other admins share.
+    """
     for model_admin in site._registry.values():
-        secret_lookups_refused(type(model_admin))
+        allowed = model_admin.lookup_allowed
+        if getattr(allowed, "refuses_secrets", False):
+            continue
+
+        def lookup_allowed(lookup, value, request=None, *, _model=model_admin.model, _allowed=allowed):
+            return not lookup_fields(_model, lookup)[1] and _allowed(lookup, value, request)
+
+        lookup_allowed.refuses_secrets = True
+        model_admin.lookup_allowed = lookup_allowed
 
 
 class NoSecretLookupsAdmin(admin.ModelAdmin):

@@ -6,10 +6,12 @@ images to be PNG or SVG
 later baked, so a PNG must also be a clean chunk stream that :mod:`badges.openbadges.baking.png` accepts.
 
 PNG: the pixel size is read from IHDR *before* anything is decoded (a decompression bomb is refused unopened),
-then the image is fully decoded by Pillow with its decompression-bomb guard turned into an error. SVG: parsed
-with defusedxml (DOCTYPE, entities and external references refused); scripts, ``foreignObject``, event
-handlers, non-local links and styles, and processing instructions are cut out of the original bytes;
-everything else is kept.
+then the image is fully decoded by Pillow with its decompression-bomb guard turned into an error; text chunks
+holding a baked badge are dropped. SVG: parsed with defusedxml (DOCTYPE, entities and external references
+refused), then cleaned by an allowlist (badges/artwork_allowlist.py): elements, attributes and CSS not on it are
+cut out of the original bytes, CSS after decoding its escapes and comments; Open Badges elements and namespace
+declarations go too, so baking each award starts from clean artwork. The result is judged again and must need no
+further cut. Clean artwork keeps every byte.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from typing import Literal
 
 from PIL import Image
 
+from badges import artwork_allowlist as allow
 from badges.openbadges.baking.errors import BakingError
-from badges.openbadges.baking.png import PNG_SIGNATURE, read_chunks
-from badges.openbadges.baking.xmlscan import SVG_NS, Element, ScanResult, XmlScanError, scan
+from badges.openbadges.baking.png import KEYWORD_OB2, KEYWORD_OB3, PNG_SIGNATURE, read_chunks
+from badges.openbadges.baking.svg import NAMESPACES as OPENBADGES_SVG_NAMESPACES
+from badges.openbadges.baking.svg import PREFIX as OPENBADGES_PREFIX
+from badges.openbadges.baking.xmlscan import Attribute, Element, ScanResult, XmlScanError, scan
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -39,11 +44,9 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_WIDTH = 4096
 DEFAULT_MAX_HEIGHT = 4096
 
-_DANGEROUS_ELEMENTS = {"script", "foreignobject", "handler", "listener", "iframe", "embed", "object", "frame"}
-_ANIMATIONS = {"set", "animate", "animatemotion", "animatetransform", "animatecolor"}
-_SAFE_DATA_URI = re.compile(r"^data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=\s]*$", re.IGNORECASE)
-_URL_FUNCTION = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
-_SCRIPTY = re.compile(r"javascript:|vbscript:|expression\s*\(|@import|behavior\s*:", re.IGNORECASE)
+_OPENBADGES_NAMESPACES = frozenset(namespace for namespace, _local in OPENBADGES_SVG_NAMESPACES.values())
+_OPENBADGES_KEYWORDS = frozenset({KEYWORD_OB2.lower(), KEYWORD_OB3.lower()})
+_TEXT_CHUNKS = (b"iTXt", b"tEXt", b"zTXt")
 _LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
 _SIGNATURES = {
     b"GIF87a": "a GIF image",
@@ -104,45 +107,122 @@ def _validate_png(data: bytes, *, max_width: int, max_height: int) -> CleanArtwo
         raise ArtworkError(f"the PNG is a decompression bomb: {exc}") from None
     except Exception as exc:  # Pillow raises many types (OSError, SyntaxError, ValueError, zlib.error...)
         raise ArtworkError(f"the PNG cannot be decoded: {exc}") from None
-    return CleanArtwork("png", data, width, height)
+    clean = _without_baked_badges(data)
+    removed = ("Open Badges data (a baked PNG text chunk)",) if clean != data else ()
+    return CleanArtwork("png", clean, width, height, removed)
 
 
-def _is_local_reference(value: str) -> bool:
-    value = value.strip()
-    return value.startswith("#") or bool(_SAFE_DATA_URI.match(value))
+def _without_baked_badges(data: bytes) -> bytes:
+    """The PNG without text chunks named like baked badges ('openbadges', 'openbadgecredential', any case):
+    artwork is not a badge, and the pipeline bakes each award's own."""
+    cut = []
+    for chunk in read_chunks(data):
+        if chunk.type in _TEXT_CHUNKS:
+            keyword = data[chunk.data_start : min(chunk.data_end, chunk.data_start + 80)].partition(b"\x00")[0]
+            if keyword.decode("latin-1").strip().lower() in _OPENBADGES_KEYWORDS:
+                cut.append((chunk.start, chunk.end))
+    if not cut:
+        return data
+    out, cursor = [], 0
+    for start, end in cut:
+        out.append(data[cursor:start])
+        cursor = end
+    out.append(data[cursor:])
+    return b"".join(out)
 
 
-def _has_foreign_url(value: str) -> bool:
-    return any(not match.group(2).strip().startswith("#") for match in _URL_FUNCTION.finditer(value))
+def _attribute_verdict(element: Element, attr: Attribute) -> tuple[str | None, bytes | None]:
+    """Why this attribute of a kept element must go (reason, None), or how it must be rewritten (None, bytes),
+    or (None, None) to keep it as written."""
+    name, value = attr.name, attr.value
+    if name == "xmlns" or name.startswith("xmlns:"):
+        prefix = name[6:]
+        if value in (allow.SVG_NS, allow.XLINK_NS):
+            if prefix == OPENBADGES_PREFIX:  # cutting it would unbind SVG names; baking needs the prefix
+                raise ArtworkError(f"the SVG binds the prefix {OPENBADGES_PREFIX!r}, which badge baking reserves")
+            return None, None
+        if value in _OPENBADGES_NAMESPACES or prefix == OPENBADGES_PREFIX:
+            return "Open Badges data (a namespace declaration)", None
+        return f"namespace declaration {name} (not SVG)", None
+    if attr.prefix:
+        namespace = element.nsmap.get(attr.prefix)
+        if namespace == allow.XLINK_NS and attr.local == "href":
+            if allow.is_local_reference(value, allow_image_data=element.local == "image"):
+                return None, None
+            return f"non-local {name}", None
+        if namespace == allow.XML_NS and attr.local in allow.XML_ATTRIBUTES:
+            if allow.attribute_value_ok(f"xml:{attr.local}", value):
+                return None, None
+            return f"attribute {name} with a value outside the allowlist", None
+        return f"attribute {name} (not on the allowlist)", None
+    if name not in allow.ATTRIBUTES:
+        return f"attribute {name} (not on the allowlist)", None
+    if name == "href":
+        if allow.is_local_reference(value, allow_image_data=element.local == "image"):
+            return None, None
+        return "non-local href", None
+    if name == "style":
+        declarations, changed = allow.css_declarations(value)
+        if not changed:
+            return None, None
+        if not declarations:
+            return "style attribute with CSS outside the allowlist", None
+        return None, f' style="{_xml_escape(declarations)}"'.encode()
+    if not allow.attribute_value_ok(name, value):
+        return f"attribute {name} with a value outside the allowlist", None
+    return None, None
 
 
-def _element_is_dangerous(element: Element) -> str | None:
-    local = element.local.lower()
-    if local in _DANGEROUS_ELEMENTS:
-        return f"<{element.local}> element"
-    if local in _ANIMATIONS:
-        target = element.attribute("attributeName")
-        name = target.value.strip().rpartition(":")[2].lower() if target else ""
-        if name == "href" or name.startswith("on"):
-            return f"<{element.local}> animating {name}"
-    if local == "style" and (_SCRIPTY.search(element.text) or _has_foreign_url(element.text)):
-        return "<style> with @import, scripting or non-local url()"
-    return None
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _attribute_is_dangerous(name: str, local: str, value: str) -> str | None:
-    lowered = local.lower()
-    if name.startswith("xmlns"):
-        return None
-    if lowered.startswith("on"):
-        return f"event handler attribute {name}"
-    if lowered == "href" and not _is_local_reference(value):
-        return f"non-local {name}"
-    if name == "xml:base":
-        return "xml:base attribute"
-    if _SCRIPTY.search(value) or _has_foreign_url(value):
-        return f"attribute {name} with scripting or a non-local url()"
-    return None
+def _svg_edits(data: bytes, result: ScanResult) -> tuple[list[tuple[int, int, bytes]], list[str]]:
+    """The cuts and rewrites that leave only allowlisted content: (start, end, replacement) spans and reasons."""
+    edits: list[tuple[int, int, bytes]] = []
+    removed: list[str] = []
+    dropped: set[int] = set()
+    for index, element in enumerate(result.elements):
+        if element.parent in dropped:
+            dropped.add(index)
+            continue
+        namespace = element.namespace
+        reason = None
+        if namespace in _OPENBADGES_NAMESPACES or element.name.startswith(OPENBADGES_PREFIX + ":"):
+            reason = "Open Badges data (an element)"
+        elif namespace not in (allow.SVG_NS, None):
+            reason = f"<{element.name}> element (not SVG)"
+        elif element.local not in allow.ELEMENTS:
+            reason = f"<{element.name}> element (not on the allowlist)"
+        elif element.local == "style" and any(e.parent == index for e in result.elements[index + 1 :]):
+            reason = "<style> with elements inside"
+        if reason:
+            dropped.add(index)
+            edits.append((element.start, element.end, b""))
+            removed.append(reason)
+            continue
+        for attr in element.attributes:
+            reason, rewrite = _attribute_verdict(element, attr)
+            if reason:
+                edits.append((attr.start, attr.end, b""))
+                removed.append(reason)
+            elif rewrite is not None:
+                edits.append((attr.start, attr.end, rewrite))
+                removed.append("CSS outside the allowlist in a style attribute")
+        if element.local == "style" and not element.self_closing:
+            sheet, changed = allow.css_stylesheet(element.text)
+            if changed and not sheet:
+                dropped.add(index)
+                edits.append((element.start, element.end, b""))
+                removed.append("<style> with CSS outside the allowlist")
+            elif changed:
+                content_end = data.rindex(b"</", element.open_end, element.end)
+                edits.append((element.open_end, content_end, _xml_escape(sheet).encode()))
+                removed.append("CSS outside the allowlist in <style>")
+    for start, end in result.processing_instructions:
+        edits.append((start, end, b""))
+        removed.append("processing instruction")
+    return edits, removed
 
 
 def _svg_size(root: Element) -> tuple[int | None, int | None]:
@@ -164,35 +244,16 @@ def _svg_size(root: Element) -> tuple[int | None, int | None]:
     return (round(width) if width else None, round(height) if height else None)
 
 
-def _sanitize_svg(data: bytes, result: ScanResult) -> tuple[bytes, list[str]]:
-    spans: list[tuple[int, int]] = []
-    removed: list[str] = []
-    for element in result.elements:
-        reason = _element_is_dangerous(element)
-        if reason:
-            spans.append((element.start, element.end))
-            removed.append(reason)
-            continue
-        for attr in element.attributes:
-            reason = _attribute_is_dangerous(attr.name, attr.local, attr.value)
-            if reason:
-                spans.append((attr.start, attr.end))
-                removed.append(reason)
-    for start, end in result.processing_instructions:
-        spans.append((start, end))
-        removed.append("processing instruction")
-    if not spans:
-        return data, removed
+def _apply(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
     out: list[bytes] = []
     cursor = 0
-    for start, end in sorted(spans):
+    for start, end, replacement in sorted(edits, key=lambda edit: (edit[0], -edit[1])):
         if start < cursor:  # inside something already cut (an attribute of a removed element, say)
-            cursor = max(cursor, end)
             continue
-        out.append(data[cursor:start])
+        out += (data[cursor:start], replacement)
         cursor = end
     out.append(data[cursor:])
-    return b"".join(out), removed
+    return b"".join(out)
 
 
 def _validate_svg(data: bytes, *, strict: bool) -> CleanArtwork:
@@ -201,15 +262,21 @@ def _validate_svg(data: bytes, *, strict: bool) -> CleanArtwork:
     except XmlScanError as exc:
         raise ArtworkError(f"the SVG cannot be accepted: {exc}") from None
     root = result.root
-    if root.local != "svg" or root.namespace not in (SVG_NS, None):
+    if root.local != "svg" or root.namespace not in (allow.SVG_NS, None):
         raise ArtworkError(f"the file is XML but not SVG (its root element is <{root.name}>)")
-    clean, removed = _sanitize_svg(data, result)
+    edits, removed = _svg_edits(data, result)
     if removed and strict:
         raise ArtworkError("the SVG contains unsafe content: " + "; ".join(sorted(set(removed))))
+    clean = _apply(data, edits)
+    # What is left is judged again from scratch: it must need no edit at all (the allowlist holds on the output,
+    # whatever the byte offsets or the rewriting did).
     try:
         rescanned = scan(clean)
-    except XmlScanError as exc:  # pragma: no cover - cutting whole elements/attributes keeps XML well-formed
+        left_over = _svg_edits(clean, rescanned)[1]
+    except XmlScanError as exc:
         raise ArtworkError(f"the SVG could not be cleaned safely: {exc}") from None
+    if left_over:
+        raise ArtworkError("the SVG could not be cleaned safely: " + "; ".join(sorted(set(left_over))))
     width, height = _svg_size(rescanned.root)
     return CleanArtwork("svg", clean, width, height, tuple(removed))
 

@@ -80,7 +80,7 @@ def test_claim_link_used_by_one_account_cannot_show_or_pull_the_badge_for_anothe
         response = _page(stranger, award, token)
         assert response.status_code == 410
         page = response.content.decode()
-        assert "This link has been used" in page
+        assert "This badge is already kept in an account" in page
         assert NAME not in page and VICTIM not in page
         assert "Add this address to my account" not in page and "Keep this badge" not in page
         assert _download(stranger, award, token).status_code == 404

@@ -217,3 +217,33 @@ def award_set_visibility(*, actor, award: Award, public: bool) -> Award:
         actor=actor, action="award.publish" if public else "award.unpublish", target=award, issuer=award.issuer
     )
     return award
+
+
+@transaction.atomic
+def badge_class_artwork_clean(*, actor, badge_class: BadgeClass) -> tuple[str, ...]:
+    """Clean stored artwork again by today's rules (badges/artwork.py: the SVG allowlist, no Open Badges data),
+    for artwork uploaded before them. Returns what was cut (empty when nothing changed); raises ArtworkError for
+    artwork the rules now refuse, which stays as it was. Decision 0008."""
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    from .artwork import validate_artwork
+
+    badge_class = BadgeClass.objects.select_for_update().get(pk=badge_class.pk)
+    with badge_class.image.open("rb") as handle:
+        data = handle.read()
+    artwork = validate_artwork(data=data, max_bytes=max(len(data), settings.BADGE_IMAGE_MAX_BYTES))
+    if artwork.data == data:
+        return ()
+    old_name = badge_class.image.name
+    badge_class.image.save(f"artwork.{artwork.kind}", ContentFile(artwork.data), save=False)
+    badge_class.save(update_fields=["image"])
+    transaction.on_commit(lambda: badge_class.image.storage.delete(old_name))
+    audit_record(
+        actor=actor,
+        action="badge_class.artwork_clean",
+        target=badge_class,
+        issuer=badge_class.issuer,
+        removed=sorted(set(artwork.removed)),
+    )
+    return artwork.removed

@@ -8,6 +8,7 @@ checked property-based (hypothesis): whatever goes in, what comes out re-parses 
 
 from __future__ import annotations
 
+import io
 import re
 import xml.parsers.expat
 
@@ -360,3 +361,22 @@ def _assert_css_safe(text: str) -> None:
                                     "skewx", "skewy", "translatex", "translatey", "var", "calc"} or text.startswith(
             ("data:", "#")
         ), (function, text)  # fmt: skip
+
+
+def test_artwork_stored_before_the_allowlist_is_cleaned_by_the_upgrade_command(client):
+    """Attack already in place: artwork uploaded before this fix (a meta refresh, an OB 3.0 declaration) is still
+    stored. `manage.py clean_artwork` re-cleans it; the redirect is gone and awards of the class issue again."""
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    from tests.factories import BadgeClassFactory
+
+    dirty = META_REFRESH.replace(OPEN, OPEN[:-1] + ' xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">')
+    badge = BadgeClassFactory(image=ContentFile(dirty.encode(), name="old.svg"))
+    clean_png = BadgeClassFactory(issuer=badge.issuer)
+    untouched = clean_png.image.open("rb").read()
+    call_command("clean_artwork", stdout=io.StringIO())
+    body = client.get(f"/badges/{badge.public_id}/image").content.decode()
+    assert "refresh" not in body and "openbadges" not in body and "<circle" in body
+    assert BadgeClass.objects.get(pk=clean_png.pk).image.open("rb").read() == untouched
+    assert _issue(BadgeClass.objects.get(pk=badge.pk)).status == AwardStatus.ISSUED

@@ -106,3 +106,30 @@ def test_wrong_key_encryption_key_stops_the_worker(settings):
     settings.KEY_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(ImproperlyConfigured, match="cannot be decrypted"):
         refuse_undecryptable_signing_keys()
+
+
+_SIGN_IN = """
+import django; django.setup()
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.test.utils import override_settings
+user = get_user_model().objects.create_user("ada@example.org", "ada@example.org", "a long learner password")
+EmailAddress.objects.create(user=user, email="ada@example.org", verified=True, primary=True)
+static = dict(settings.STORAGES, staticfiles={"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"})
+with override_settings(STORAGES=static):
+    response = Client().post(
+        "/accounts/login/", {"login": "ada@example.org", "password": "a long learner password"}, secure=True
+    )
+morsel = response.cookies["sessionid"]
+print(response.status_code, bool(morsel["secure"]), bool(morsel["httponly"]), morsel["samesite"])
+"""
+
+
+def test_production_session_cookie_is_secure_httponly_and_samesite(deployed):
+    """Attack: the session cookie of a signed-in learner or staff member leaks over plain HTTP or to a script.
+    In production the cookie a real sign-in sets is Secure, HttpOnly and SameSite=Lax."""
+    result = _python(deployed, _SIGN_IN)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["302", "True", "True", "Lax"]

@@ -10,8 +10,10 @@ e-mail of the batch, and the batch was retried (and failed) again and again.
 import logging
 
 import pytest
+from django import forms
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from badges.issuing import award_issue
@@ -106,6 +108,51 @@ def test_control_characters_in_names_are_refused_by_model_validation(name):
     assert "name" in error.value.message_dict
     with pytest.raises(ValidationError):
         LearnerName(issuer=IssuerFactory(), learner=LearnerFactory(), name=name).clean()
+
+
+def _admin_form_data(context) -> dict:
+    """What the browser would post back from an admin change page, unchanged (files left as they are)."""
+    data = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if isinstance(field, forms.FileField) or value is None:
+                continue
+            if isinstance(value, bool):
+                if value:
+                    data[form[name].html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[form[name].html_name] = [str(v) for v in value]
+            else:
+                data[form[name].html_name] = value
+
+    add(context["adminform"].form)
+    for inline in context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
+
+
+def test_line_break_in_an_institution_or_badge_name_through_the_admin_is_refused(client):
+    """Attack: an owner (or a stolen owner session) renames the institution or a badge class with CR/LF."""
+    membership = MembershipFactory(role=Role.OWNER)
+    badge = BadgeClassFactory(issuer=membership.issuer)
+    client.force_login(membership.user)
+    for url, obj in (
+        (reverse("admin:issuers_issuer_change", args=[membership.issuer.pk]), membership.issuer),
+        (reverse("admin:badges_badgeclass_change", args=[badge.pk]), badge),
+    ):
+        data = _admin_form_data(client.get(url).context)
+        before = obj.name
+        data["name"] = "Evil\r\nBcc: everyone@example.org"
+        response = client.post(url, data)
+        assert response.status_code == 200 and "must be a single line" in response.content.decode()
+        obj.refresh_from_db()
+        assert obj.name == before
+        data["name"] = before + " (renamed)"
+        assert client.post(url, data).status_code == 302  # the same form, with an ordinary name, saves
 
 
 def test_ordinary_names_still_pass_validation():

@@ -1,6 +1,6 @@
-"""The admin's door for signed-in staff: a verified primary address always, and an authenticator app where the
-member's institution requires two-factor sign-in (Issuer.require_mfa). Checked on every admin request, so it also
-holds for sessions that began before the rule or the requirement did."""
+"""The admin's door for signed-in staff: a verified primary address (operators excepted, see below), and an
+authenticator app where the member's institution requires two-factor sign-in (Issuer.require_mfa). Checked on
+every admin request, so it also holds for sessions that began before the rule or the requirement did."""
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -37,7 +37,10 @@ class StaffAccessMiddleware:
             return None
         if request.path_info in (reverse("admin:login"), reverse("admin:logout")):
             return None
-        if not staff_has_verified_primary_address(user=user):
+        # Superusers are the platform's operators, made on the command line (createsuperuser), not by any web flow
+        # that could hand the role to an unproven address; they still sign in only through allauth, which asks for
+        # a verified address.
+        if not user.is_superuser and not staff_has_verified_primary_address(user=user):
             return render(request, "issuers/staff_refused.html", {"reason": "unverified"}, status=403)
         if staff_lacks_required_authenticator(user=user):
             messages.warning(

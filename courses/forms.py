@@ -4,12 +4,14 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from issuers.validators import validate_single_line
+
 from .models import Enrolment
 
 
 class EnrolmentAddForm(forms.ModelForm):
     email = forms.EmailField(label=_("Learner e-mail"))
-    name = forms.CharField(label=_("Learner name"), max_length=200)
+    name = forms.CharField(label=_("Learner name"), max_length=200, validators=[validate_single_line])
 
     class Meta:
         model = Enrolment

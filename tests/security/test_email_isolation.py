@@ -193,3 +193,15 @@ def test_control_characters_in_a_csv_name_are_listed_as_a_bad_row():
     record, parsed = completion_import_preview(actor=None, issuer=course.issuer, filename="f.csv", content=content)
     assert [e.line for e in parsed.errors] == [2], parsed.errors
     assert "line break" in parsed.errors[0].message or "control character" in parsed.errors[0].message
+
+
+def test_line_break_in_a_learner_name_through_the_admin_enrolment_form_is_refused(client):
+    """Attack: an awarder enrols a learner named with CR/LF through the admin's add-enrolment form."""
+    course = CourseFactory()
+    client.force_login(MembershipFactory(issuer=course.issuer, role=Role.AWARDER).user)
+    response = client.post(
+        reverse("admin:courses_enrolment_add"),
+        {"course": course.pk, "email": "ann@example.org", "name": "Ann\r\nBcc: everyone@example.org"},
+    )
+    assert response.status_code == 200 and "must be a single line" in response.content.decode()
+    assert not Learner.objects.exists()

@@ -153,3 +153,89 @@ def test_silent_tls_handshake_cannot_outlast_the_fetch_deadline_is_refused(trick
         fetch(trickler.replace("http://", "https://") + "/headers", policy=policy)
     assert error.value.reason == "timeout" and "took too long" in str(error.value)
     assert time.monotonic() - started < 1.0 + MARGIN
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """A local HTTPS server with a self-signed certificate for 127.0.0.1; yields (url, certificate path)."""
+    import datetime
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            try:
+                conn.settimeout(5)
+                tls = context.wrap_socket(conn, server_side=True)
+                tls.recv(4096)
+                body = b'{"id": "tls"}'
+                head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                tls.sendall(head.encode() + body)
+                tls.close()
+            except (OSError, ssl.SSLError):
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.getsockname()[1]}/badge", cert_path
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_https_still_verifies_certificates_and_fetches_within_the_deadline(tls_server, monkeypatch):
+    """The hand-driven TLS handshake still refuses an untrusted certificate and fetches from a trusted one."""
+    import ssl
+
+    url, cert_path = tls_server
+    policy = FetchPolicy(timeout=2.0, allow_networks=("127.0.0.1/32",))
+    with pytest.raises(FetchError) as error:
+        fetch(url, policy=policy)
+    assert error.value.reason == "connection" and "CERTIFICATE_VERIFY_FAILED" in str(error.value)
+    trusting = ssl.create_default_context
+
+    def trust_test_certificate(*args, **kwargs):
+        context = trusting(*args, **kwargs)
+        context.load_verify_locations(cert_path)
+        return context
+
+    monkeypatch.setattr(ssl, "create_default_context", trust_test_certificate)
+    response = fetch(url, policy=policy)
+    assert response.status == 200 and response.json() == {"id": "tls"}

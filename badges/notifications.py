@@ -82,17 +82,17 @@ def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
     try:
         with get_connection() as mail:
             for award in (by_id[award_id] for award_id in award_ids):
-                context = {
-                    "award": award,
-                    "learner": award.learner,
-                    "recipient_name": award.recipient_name,
-                    "badge": award.badge_class,
-                    "issuer": award.issuer,
-                    "claim_url": claim_url(award),
-                    "claim_link_days": CLAIM_LINK_MAX_AGE.days,
-                    "site": settings.PUBLIC_BASE_URL,
-                }
                 try:
+                    context = {
+                        "award": award,
+                        "learner": award.learner,
+                        "recipient_name": award.recipient_name,
+                        "badge": award.badge_class,
+                        "issuer": award.issuer,
+                        "claim_url": claim_url(award),
+                        "claim_link_days": CLAIM_LINK_MAX_AGE.days,
+                        "site": settings.PUBLIC_BASE_URL,
+                    }
                     message = _message(template=template, to=award.learner.email, context=context)
                     message.message()  # builds the headers: a name with a line break fails here, alone
                     message.connection = mail

@@ -66,10 +66,6 @@ class VerifyThrottle(_SettingsRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": f"addr:{self.get_ident(request)}"}
 
 
-# The name it had when only anonymous callers were throttled.
-VerifyAnonThrottle = VerifyThrottle
-
-
 def _credential_identity(auth) -> str | None:
     """A stable, non-secret name for the credential that authenticated a request (an API key, a token), if any.
 

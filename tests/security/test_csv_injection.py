@@ -89,10 +89,12 @@ def test_the_one_cell_helper(value, expected):
 def test_every_csv_writer_goes_through_the_helper():
     """No module writes CSV with the bare csv module: a new export cannot forget the escaping."""
     root = Path(__file__).resolve().parents[2]
+    packages = [p.parent for p in root.glob("*/__init__.py") if p.parent.name != "tests"]  # the apps and config
+    assert {"badges", "courses", "issuers", "learners", "config"} <= {p.name for p in packages}
     offenders = []
-    for path in root.glob("*/**/*.py"):
+    for path in (source for package in packages for source in package.rglob("*.py")):
         relative = path.relative_to(root).as_posix()
-        if relative.startswith((".venv/", "tests/", "bench/")) or relative == "issuers/spreadsheets.py":
+        if relative == "issuers/spreadsheets.py":
             continue
         if re.search(r"csv\.(writer|DictWriter)\(", path.read_text(encoding="utf-8", errors="replace")):
             offenders.append(relative)

@@ -24,7 +24,13 @@ _ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre"
 def markdown(text: str) -> str:
     """Markdown to HTML, keeping only harmless tags; links get rel=noopener."""
     html = md.markdown(text or "", extensions=["sane_lists"])
-    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener nofollow")
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes=_LINKABLE_SCHEMES,  # the same rule as safe_href: links in narratives are http(s) or nothing
+        link_rel="noopener nofollow",
+    )
     return mark_safe(clean)  # noqa: S308 — nh3 (ammonia) has removed everything but the allowed tags
 
 

@@ -304,3 +304,17 @@ def test_no_script_runs_when_a_visitor_clicks_a_foreign_criteria_url(new_page, s
     page.wait_for_timeout(300)
     assert dialogs == [] and page.url.startswith(site)
     assert page.evaluate("document.querySelectorAll('a[href^=\"javascript\" i]').length") == 0
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "ftp://x"],
+)
+def test_markdown_links_in_criteria_and_narratives_are_http_only(link):
+    """Attack: a criteria narrative or an award's narrative (typed by staff or sent through the API) holds a
+    Markdown link [criteria](javascript:…). The rendered link keeps http(s) only, like safe_href."""
+    html = Template("{% load laurel %}{{ text|markdown }}").render(
+        Context({"text": f"[criteria]({link}) [ok](https://x.org/)"})
+    )
+    assert 'href="https://x.org/"' in html
+    assert html.count("href=") == 1, html

@@ -182,6 +182,7 @@ def _svg_edits(data: bytes, result: ScanResult) -> tuple[list[tuple[int, int, by
     edits: list[tuple[int, int, bytes]] = []
     removed: list[str] = []
     dropped: set[int] = set()
+    parents = {element.parent for element in result.elements}  # once: a file may hold thousands of elements
     for index, element in enumerate(result.elements):
         if element.parent in dropped:
             dropped.add(index)
@@ -194,7 +195,7 @@ def _svg_edits(data: bytes, result: ScanResult) -> tuple[list[tuple[int, int, by
             reason = f"<{element.name}> element (not SVG)"
         elif element.local not in allow.ELEMENTS:
             reason = f"<{element.name}> element (not on the allowlist)"
-        elif element.local == "style" and any(e.parent == index for e in result.elements[index + 1 :]):
+        elif element.local == "style" and index in parents:
             reason = "<style> with elements inside"
         if reason:
             dropped.add(index)

@@ -206,11 +206,10 @@ def css_stylesheet(text: str) -> tuple[str, bool]:
             continue
         if decoded[i] == "@":  # the whole at-rule, statement or block
             changed = True
-            semicolon, brace = decoded.find(";", i), decoded.find("{", i)
-            if brace >= 0 and (semicolon < 0 or brace < semicolon):
-                i = _block_end(decoded, brace)
-            else:
-                i = n if semicolon < 0 else semicolon + 1
+            semicolon = decoded.find(";", i)
+            brace = decoded.find("{", i, n if semicolon < 0 else semicolon)  # bounded: linear on "@;@;@;..."
+            statement_end = n if semicolon < 0 else semicolon + 1
+            i = _block_end(decoded, brace) if brace >= 0 else statement_end
             continue
         brace = decoded.find("{", i)
         if brace < 0:

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from badges import artwork_allowlist as allowlist
 from badges.artwork import ArtworkError, validate_artwork
 from badges.issuing import award_issue
 from badges.models import Award, AwardStatus, BadgeClass
@@ -337,11 +338,12 @@ def _assert_only_allowed(clean: str) -> None:
     for index, (name, attributes, _) in enumerate(found):
         namespace, _, local = name.rpartition("|")
         assert namespace == SVG_NS, name
-        assert local not in _DANGEROUS_ELEMENTS, local
+        assert local not in _DANGEROUS_ELEMENTS and local in allowlist.ELEMENTS, local
         for attribute, value in attributes.items():
             attr_ns, _, attr_local = attribute.rpartition("|")
             assert attr_ns in ("", XLINK_NS, "http://www.w3.org/XML/1998/namespace"), attribute
             assert not attr_local.lower().startswith("on"), attribute
+            assert attr_ns or attr_local in allowlist.ATTRIBUTES, attribute
             assert attr_local not in ("base", "http-equiv", "attributeName"), attribute
             if attr_local == "href":
                 assert value.startswith("#") or re.match(r"data:image/(png|jpeg);base64,", value), value

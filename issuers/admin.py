@@ -7,11 +7,10 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scoping import IssuerScopedAdmin
+from .admin_scoping import IssuerScopedAdmin, OwnersOnlyRecordAdmin
 from .invitations import invitation_state
 from .models import AuditEvent, Invitation, Issuer, IssuerMembership, KeyAlgorithm, SigningKey
 from .permissions import Capability
-from .selectors import issuer_ids_for_user
 from .services import (
     InvitationError,
     invitation_cancel,
@@ -139,11 +138,10 @@ class InvitationForm(forms.ModelForm):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(IssuerScopedAdmin):
+class InvitationAdmin(OwnersOnlyRecordAdmin):
     """Owners invite people by e-mail, and see, resend and cancel their institutions' invitations. The link itself
     is never shown here: it goes only to the invited address."""
 
-    edit_capability = Capability.MANAGE
     form = InvitationForm
     list_display = ("email", "issuer", "role", "status", "created_at", "expires_at", "invited_by", "accepted_by")
     list_filter = ("role",)
@@ -151,22 +149,7 @@ class InvitationAdmin(IssuerScopedAdmin):
     actions = ["resend_invitations", "cancel_invitations"]
 
     def get_queryset(self, request):
-        # Only those who may manage members see who was invited.
-        ids = issuer_ids_for_user(user=request.user, capability=Capability.MANAGE)
-        qs = admin.ModelAdmin.get_queryset(self, request).select_related("issuer", "invited_by", "accepted_by")
-        return qs if ids is None else qs.filter(issuer__in=ids)
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.MANAGE)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.MANAGE, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # an invitation is not edited: cancel it and invite again
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # kept as the record of who was invited; cancel instead
+        return super().get_queryset(request).select_related("invited_by", "accepted_by")
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -14,11 +14,10 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from .admin_scoping import IssuerScopedAdmin
+from .admin_scoping import OwnersOnlyRecordAdmin
 from .api_keys import api_key_create, api_key_revoke
 from .models import ApiKey
 from .permissions import Capability
-from .selectors import issuer_ids_for_user
 
 
 class ApiKeyAddForm(forms.ModelForm):
@@ -41,8 +40,7 @@ class ApiKeyAddForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(IssuerScopedAdmin):
-    edit_capability = Capability.MANAGE
+class ApiKeyAdmin(OwnersOnlyRecordAdmin):
     form = ApiKeyAddForm
     list_display = ("name", "issuer", "prefix", "scope", "state", "created_at", "expires_at", "last_used_at")
     list_filter = ("scope",)
@@ -59,24 +57,6 @@ class ApiKeyAdmin(IssuerScopedAdmin):
         "last_used_at",
     )
     actions = ["revoke_keys"]
-
-    # -- who: owners only, of their own institutions (viewers, awarders and editors do not see keys) -----------
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("issuer")
-        ids = issuer_ids_for_user(user=request.user, capability=Capability.MANAGE)
-        return qs if ids is None else qs.filter(issuer__in=ids)
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.MANAGE)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.MANAGE, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # a key is never edited: revoke it and make another
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # revoked keys stay listed, so the audit trail keeps its subject
 
     # -- the add form and the one-time secret ---------------------------------------------------------------
     def get_fields(self, request, obj=None):

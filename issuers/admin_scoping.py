@@ -272,3 +272,27 @@ class IssuerScopedAdmin(NoSecretLookupsAdmin):
                 if visible != len(set(selected)):
                     raise PermissionDenied("One or more of the selected items are not yours to act on.")
         return super().changelist_view(request, extra_context)
+
+
+class OwnersOnlyRecordAdmin(IssuerScopedAdmin):
+    """Records only owners see and add, never edited or deleted afterwards (invitations, API keys): a record is
+    withdrawn by cancelling or revoking it, so the audit trail keeps its subject."""
+
+    edit_capability = Capability.MANAGE
+
+    def get_queryset(self, request) -> QuerySet:
+        ids = issuer_ids_for_user(user=request.user, capability=Capability.MANAGE)
+        qs = NoSecretLookupsAdmin.get_queryset(self, request).select_related("issuer")
+        return qs if ids is None else qs.filter(issuer__in=ids)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.MANAGE)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff and self.user_can(request, Capability.MANAGE, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

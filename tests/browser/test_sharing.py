@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.core.files.base import ContentFile
+from playwright.sync_api import expect
 
 from badges.openbadges.baking.png import unbake_png
 from badges.openbadges.baking.svg import unbake_svg
@@ -56,8 +57,11 @@ def test_linkedin_link_carries_the_right_parameters(site, new_page):
         "certUrl": f"{site}/assertions/{award.public_id}",
         "certId": award.public_id,
     }
+    # The clipboard write is asynchronous: wait for the status line (Playwright's expect retries) instead of reading
+    # it right after the click, and grant the permission so a headless refusal cannot leave the line empty.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
     page.get_by_role("button", name="Copy link").click()
-    assert page.locator(".copy-status").inner_text() == "Link copied."
+    expect(page.locator(".copy-status")).to_have_text("Link copied.")
     screenshot(page, "07-share-panel")
 
 

@@ -145,3 +145,27 @@ def check_broker_in_production(app_configs, **kwargs):
             )
         ]
     return []
+
+
+# Caches that live inside one process: each gunicorn worker would keep its own counts of failed sign-ins, resets and
+# verifications, so the rate limits and lock-outs would allow as many tries as there are processes, and reset on
+# every restart.
+_PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.security, deploy=True)
+def check_shared_cache_in_production(app_configs, **kwargs):
+    backend = settings.CACHES["default"]["BACKEND"]
+    if getattr(settings, "PRODUCTION", False) and backend in _PER_PROCESS_CACHES:
+        return [
+            Warning(
+                "The cache is kept inside each process, so sign-in lock-outs and rate limits do not hold across "
+                "web workers.",
+                hint="Set CACHE_URL to a shared cache, e.g. redis://redis:6379/1, in production.",
+                id="laurel.W021",
+            )
+        ]
+    return []

@@ -133,3 +133,10 @@ def test_production_session_cookie_is_secure_httponly_and_samesite(deployed):
     result = _python(deployed, _SIGN_IN)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["302", "True", "True", "Lax"]
+
+
+def test_per_process_cache_in_production_is_a_deploy_warning(deployed):
+    """Attack: with a cache inside each process, an attacker guessing passwords gets the lock-out's allowance once
+    per web worker, and again after each restart. `check --deploy` says so."""
+    result = _manage(deployed, "check", "--deploy", "--fail-level", "WARNING", CACHE_URL="")
+    assert result.returncode != 0 and "laurel.W021" in result.stderr + result.stdout

@@ -142,6 +142,7 @@ PRODUCTION_ENV = {
     "PUBLIC_BASE_URL": "https://badges.example.edu",
     "KEY_ENCRYPTION_KEYS": "t2mj0dcbYw9oAfcbmHVn2MTh6EmVCkD6EFxvM8d6lZI=",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",  # read by nothing in these probes; a shared cache is a deploy check
 }
 
 _PROBE = r"""

@@ -150,14 +150,29 @@ class Award(models.Model):
     issued_at = models.DateTimeField(null=True, blank=True, editable=False)
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last e-mail to the learner that could not be sent, and why (the batch goes on without it).
+    email_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_failure = models.TextField(blank=True, editable=False)
+    # A correction or re-issue is a new award; the one it replaces stays (revoked, reason "superseded").
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by", editable=False
+    )
+    # Counted for the institution's dashboard: HTML page views by others than the holder, and verifications of this
+    # award through /verify or the API.
+    view_count = models.PositiveIntegerField(default=0, editable=False)
+    verification_count = models.PositiveIntegerField(default=0, editable=False)
+    last_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            # One live award per enrolment: a revoked one may be followed by its re-issue or correction.
             models.UniqueConstraint(
-                fields=["enrolment"], condition=Q(enrolment__isnull=False), name="award_one_per_enrolment"
+                fields=["enrolment"],
+                condition=Q(enrolment__isnull=False) & ~Q(status="revoked"),
+                name="award_one_live_per_enrolment",
             ),
             models.UniqueConstraint(fields=["issuer", "status_list_index"], name="award_status_index_unique"),
             models.CheckConstraint(condition=Q(status__in=AwardStatus.values), name="award_status_valid"),
@@ -204,3 +219,13 @@ class SystemAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message[:80]}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker said it was alive (written by the worker itself, read by the dashboard)."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

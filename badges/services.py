@@ -75,7 +75,9 @@ def awards_create(*, actor, requests: list[AwardRequest]) -> list[Award]:
     Runs in the caller's transaction. Idempotent per enrolment: an enrolment that already has an award gets that
     award back, and the database's one-award-per-enrolment constraint stands behind this check.
     """
-    existing = {a.enrolment_id: a for a in Award.objects.filter(enrolment__in=[r.enrolment for r in requests])}
+    # Oldest first, so the newest award of an enrolment (its re-issue, after a revoked one) is the one kept.
+    awards_so_far = Award.objects.filter(enrolment__in=[r.enrolment for r in requests]).order_by("created_at", "id")
+    existing = {a.enrolment_id: a for a in awards_so_far}
     fresh = [r for r in requests if r.enrolment.pk not in existing]
     created: list[Award] = []
     by_issuer: dict[int, list[AwardRequest]] = {}

@@ -47,8 +47,10 @@ class AchievementType(models.TextChoices):
 
 
 class BadgeClass(models.Model):
-    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="badge_classes")
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    issuer = models.ForeignKey(
+        Issuer, on_delete=models.PROTECT, related_name="badge_classes", verbose_name=_("institution")
+    )
+    public_id = models.CharField(_("public ID"), max_length=32, unique=True, default=new_public_id, editable=False)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"))
     criteria_narrative = models.TextField(_("criteria (Markdown)"), blank=True)
@@ -61,7 +63,7 @@ class BadgeClass(models.Model):
     validity_days = models.PositiveIntegerField(
         _("valid for (days)"), null=True, blank=True, help_text=_("Leave empty for badges that never expire.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["issuer__name", "name"]
@@ -97,6 +99,8 @@ class Alignment(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("skill alignment")
+        verbose_name_plural = _("skill alignments")
 
     def __str__(self) -> str:
         return self.target_name
@@ -115,14 +119,31 @@ class AwardStatus(models.TextChoices):
 class Award(models.Model):
     """One learner's badge: what Open Badges 2.0 calls an assertion and 3.0 a credential."""
 
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    public_id = models.CharField(_("public ID"), max_length=32, unique=True, default=new_public_id, editable=False)
     # No index of their own for issuer and enrolment: the unique (issuer, status_list_index) and the partial unique
     # (enrolment) indexes serve those lookups, and every award is written three times (created, issued, e-mailed).
-    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="awards", editable=False, db_index=False)
-    badge_class = models.ForeignKey(BadgeClass, on_delete=models.PROTECT, related_name="awards")
-    learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="awards")
+    issuer = models.ForeignKey(
+        Issuer,
+        on_delete=models.PROTECT,
+        related_name="awards",
+        editable=False,
+        db_index=False,
+        verbose_name=_("institution"),
+    )
+    badge_class = models.ForeignKey(
+        BadgeClass, on_delete=models.PROTECT, related_name="awards", verbose_name=_("badge class")
+    )
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="awards", verbose_name=_("learner")
+    )
     enrolment = models.ForeignKey(
-        "courses.Enrolment", null=True, blank=True, on_delete=models.PROTECT, related_name="awards", db_index=False
+        "courses.Enrolment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="awards",
+        db_index=False,
+        verbose_name=_("enrolment"),
     )
     recipient_salt = models.CharField(max_length=64, editable=False)
     recipient_hash = models.CharField(max_length=80, editable=False)
@@ -131,10 +152,10 @@ class Award(models.Model):
     expires_on = models.DateTimeField(_("expires on"), null=True, blank=True)
     evidence_url = models.URLField(_("evidence URL"), blank=True)
     narrative = models.TextField(_("narrative"), blank=True)
-    status = models.CharField(max_length=10, choices=AwardStatus.choices, default=AwardStatus.PENDING)
-    failure_reason = models.TextField(blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=AwardStatus.choices, default=AwardStatus.PENDING)
+    failure_reason = models.TextField(_("failure reason"), blank=True)
     revocation_reason = models.TextField(_("revocation reason"), blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     # Position in the issuer's Bitstring Status List; drawn at random when the award is created.
     status_list_index = models.PositiveIntegerField(editable=False)
     public = models.BooleanField(_("public"), default=False)
@@ -147,26 +168,34 @@ class Award(models.Model):
     ob3_jwt = models.TextField(blank=True, editable=False)
     baked_png = models.FileField(upload_to="baked/%Y/%m/", blank=True, editable=False)
     baked_svg = models.FileField(upload_to="baked/%Y/%m/", blank=True, editable=False)
-    issued_at = models.DateTimeField(null=True, blank=True, editable=False)
-    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True, editable=False)
+    notified_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True, editable=False)
     expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The last e-mail to the learner that could not be sent, and why (the batch goes on without it).
-    email_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    email_failure = models.TextField(blank=True, editable=False)
+    email_failed_at = models.DateTimeField(_("e-mail failed at"), null=True, blank=True, editable=False)
+    email_failure = models.TextField(_("e-mail failure"), blank=True, editable=False)
     # A correction or re-issue is a new award; the one it replaces stays (revoked, reason "superseded").
     supersedes = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by", editable=False
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        editable=False,
+        verbose_name=_("replaces"),
     )
     # Counted for the institution's dashboard: HTML page views by others than the holder, and verifications of this
     # award through /verify or the API.
-    view_count = models.PositiveIntegerField(default=0, editable=False)
-    verification_count = models.PositiveIntegerField(default=0, editable=False)
-    last_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    view_count = models.PositiveIntegerField(_("views"), default=0, editable=False)
+    verification_count = models.PositiveIntegerField(_("verifications"), default=0, editable=False)
+    last_verified_at = models.DateTimeField(_("last verified at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
         constraints = [
             # One live award per enrolment: a revoked one may be followed by its re-issue or correction.
             models.UniqueConstraint(
@@ -201,6 +230,8 @@ class StatusList(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "purpose"], name="status_list_one_per_purpose")]
+        verbose_name = _("status list")
+        verbose_name_plural = _("status lists")
 
     def __str__(self) -> str:
         return f"{self.purpose} status list of {self.issuer}"
@@ -209,13 +240,15 @@ class StatusList(models.Model):
 class SystemAlert(models.Model):
     """Something the platform's operators must look at, e.g. the fast canonicalization path switched itself off."""
 
-    kind = models.CharField(max_length=40)
-    message = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved = models.BooleanField(default=False)
+    kind = models.CharField(_("kind"), max_length=40)
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    resolved = models.BooleanField(_("resolved"), default=False)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("system alert")
+        verbose_name_plural = _("system alerts")
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message[:80]}"
@@ -224,8 +257,12 @@ class SystemAlert(models.Model):
 class WorkerHeartbeat(models.Model):
     """The last time each Celery worker said it was alive (written by the worker itself, read by the dashboard)."""
 
-    hostname = models.CharField(max_length=200, unique=True)
-    seen_at = models.DateTimeField()
+    hostname = models.CharField(_("host name"), max_length=200, unique=True)
+    seen_at = models.DateTimeField(_("last seen at"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

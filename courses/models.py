@@ -10,8 +10,8 @@ from issuers.models import Issuer
 
 
 class Course(models.Model):
-    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="courses")
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="courses", verbose_name=_("institution"))
+    public_id = models.CharField(_("public ID"), max_length=32, unique=True, default=new_public_id, editable=False)
     code = models.SlugField(
         _("course code"), max_length=40, help_text=_("Unique within the institution; used in CSV imports.")
     )
@@ -23,10 +23,12 @@ class Course(models.Model):
     badge_class = models.ForeignKey(
         "badges.BadgeClass", on_delete=models.PROTECT, related_name="courses", verbose_name=_("badge awarded")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["issuer__name", "title"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
         constraints = [
             models.UniqueConstraint(fields=["issuer", "code"], name="course_code_unique_per_issuer"),
             models.CheckConstraint(
@@ -53,16 +55,22 @@ class EnrolmentStatus(models.TextChoices):
 
 
 class Enrolment(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
-    learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT, related_name="enrolments")
-    status = models.CharField(max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("course"))
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("learner")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     evidence_url = models.URLField(_("evidence URL"), blank=True)
     evidence_narrative = models.TextField(_("evidence narrative"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
         constraints = [
             models.UniqueConstraint(fields=["course", "learner"], name="enrolment_unique_per_course_learner"),
             models.CheckConstraint(condition=Q(status__in=EnrolmentStatus.values), name="enrolment_status_valid"),
@@ -86,24 +94,27 @@ class ImportStatus(models.TextChoices):
 class CompletionImport(models.Model):
     """An uploaded CSV of enrolments and completions: checked first (dry run), written only when confirmed."""
 
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
-    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="imports")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    filename = models.CharField(max_length=255)
+    public_id = models.CharField(_("public ID"), max_length=32, unique=True, default=new_public_id, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="imports", verbose_name=_("institution"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, verbose_name=_("uploaded by")
+    )
+    filename = models.CharField(_("file name"), max_length=255)
     content = models.BinaryField(editable=False)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
-    row_count = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
-    enrolled_count = models.PositiveIntegerField(default=0)
-    completed_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    enrolled_count = models.PositiveIntegerField(_("enrolled"), default=0)
+    completed_count = models.PositiveIntegerField(_("completed"), default=0)
     # The awards this import created, for its progress bar and its failure report.
     award_ids = models.JSONField(default=list, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("CSV import")
+        verbose_name_plural = _("CSV imports")
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"

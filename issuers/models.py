@@ -10,7 +10,7 @@ from .validators import clean_single_line_fields
 
 
 class Issuer(models.Model):
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    public_id = models.CharField(_("public ID"), max_length=32, unique=True, default=new_public_id, editable=False)
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     url = models.URLField(_("website"), help_text=_("The institution's home page (https)."))
@@ -27,11 +27,12 @@ class Issuer(models.Model):
         default=False,
         help_text=_("When on, members must set up an authenticator app before they can use the admin."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
 
     def __str__(self) -> str:
         return self.name
@@ -53,10 +54,14 @@ ROLE_RANK = {Role.VIEWER: 1, Role.AWARDER: 2, Role.EDITOR: 3, Role.OWNER: 4}
 
 
 class IssuerMembership(models.Model):
-    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    issuer = models.ForeignKey(
+        Issuer, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("institution")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -64,6 +69,7 @@ class IssuerMembership(models.Model):
             models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
         ]
         verbose_name = _("member")
+        verbose_name_plural = _("members")
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.issuer}"
@@ -83,18 +89,22 @@ class KeyState(models.TextChoices):
 class SigningKey(models.Model):
     """A key pair. The private half is stored only as a Fernet token (see issuers/keys.py); never shown."""
 
-    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="signing_keys")
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
-    algorithm = models.CharField(max_length=10, choices=KeyAlgorithm.choices)
-    public_key_pem = models.TextField(editable=False)
+    issuer = models.ForeignKey(
+        Issuer, on_delete=models.PROTECT, related_name="signing_keys", verbose_name=_("institution")
+    )
+    public_id = models.CharField(_("public ID"), max_length=32, unique=True, default=new_public_id, editable=False)
+    algorithm = models.CharField(_("algorithm"), max_length=10, choices=KeyAlgorithm.choices)
+    public_key_pem = models.TextField(_("public key (PEM)"), editable=False)
     private_key_encrypted = models.TextField(editable=False)
-    state = models.CharField(max_length=10, choices=KeyState.choices, default=KeyState.ACTIVE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=KeyState.choices, default=KeyState.ACTIVE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
         constraints = [
             models.UniqueConstraint(
                 fields=["issuer", "algorithm"],
@@ -116,16 +126,22 @@ class SigningKey(models.Model):
 class AuditEvent(models.Model):
     """Who did what to which object, when. Written in the transaction of the change it records."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    issuer = models.ForeignKey(Issuer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=64)
-    target_type = models.CharField(max_length=64)
-    target_id = models.CharField(max_length=64)
-    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
+    issuer = models.ForeignKey(
+        Issuer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("institution")
+    )
+    action = models.CharField(_("action"), max_length=64)
+    target_type = models.CharField(_("object type"), max_length=64)
+    target_id = models.CharField(_("object ID"), max_length=64)
+    details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
@@ -139,25 +155,40 @@ class Invitation(models.Model):
     The e-mailed token is signed (issuers/invitations.py) and names this row; the row records its single use.
     """
 
-    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="invitations")
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    issuer = models.ForeignKey(
+        Issuer, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("institution")
+    )
+    public_id = models.CharField(_("public ID"), max_length=32, unique=True, default=new_public_id, editable=False)
     email = models.EmailField(_("e-mail"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("invited by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"), editable=False)
-    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, editable=False)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("accepted by"),
     )
-    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid")]
         verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
 
     def __str__(self) -> str:
         return f"{self.email} as {self.get_role_display()} of {self.issuer}"
@@ -174,23 +205,30 @@ class ApiKey(models.Model):
     The secret is ``<prefix>.<random>``; the prefix finds the row, the digest is compared in constant time.
     """
 
-    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="api_keys")
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("institution"))
     name = models.CharField(_("name"), max_length=100, help_text=_("What uses this key, e.g. 'Moodle sync'."))
-    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     scope = models.CharField(_("scope"), max_length=10, choices=ApiKeyScope.choices, default=ApiKeyScope.COMPLETE)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=Q(scope__in=ApiKeyScope.values), name="api_key_scope_valid")]
         verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.issuer}"

@@ -16,12 +16,19 @@ class Learner(models.Model):
     # or on its badges (those use LearnerName); kept as the fallback for rows made outside the services.
     name = models.CharField(_("name"), max_length=200)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="learners"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="learners",
+        verbose_name=_("user account"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("learner")
+        verbose_name_plural = _("learners")
         constraints = [
             # The normalisation is the recipient-hash rule: a second spelling would be a second identity.
             models.CheckConstraint(condition=Q(email=Lower("email")), name="learner_email_lowercase"),
@@ -42,16 +49,19 @@ class LearnerName(models.Model):
     global name was before. Another institution's name for the same address never shows through.
     """
 
-    issuer = models.ForeignKey("issuers.Issuer", on_delete=models.CASCADE, related_name="learner_names")
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="names")
+    issuer = models.ForeignKey(
+        "issuers.Issuer", on_delete=models.CASCADE, related_name="learner_names", verbose_name=_("institution")
+    )
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="names", verbose_name=_("learner"))
     name = models.CharField(_("name"), max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["learner", "issuer"], name="learner_name_one_per_issuer"),
         ]
         verbose_name = _("learner's name at an institution")
+        verbose_name_plural = _("learners' names at institutions")
 
     def __str__(self) -> str:
         return self.name

@@ -72,8 +72,12 @@ def _free_indexes(issuer_id: int, count: int) -> list[int]:
 def awards_create(*, actor, requests: list[AwardRequest]) -> list[Award]:
     """Create pending awards for completed enrolments and queue their issuing on commit.
 
-    Runs in the caller's transaction. Idempotent per enrolment: an enrolment that already has an award gets that
-    award back, and the database's one-award-per-enrolment constraint stands behind this check.
+    Runs in the caller's transaction. Idempotent per enrolment: an enrolment that already has an award gets its
+    newest award back, and the database's one-live-award-per-enrolment constraint stands behind this check.
+
+    A revoked award is returned as it is, still revoked, and nothing is issued: completing an enrolment again never
+    undoes a revocation (a re-import would otherwise quietly re-issue what staff revoked). Callers must check the
+    returned award's status and say so ("revoked: use Re-issue"); award_reissue is the one way back.
     """
     # Oldest first, so the newest award of an enrolment (its re-issue, after a revoked one) is the one kept.
     awards_so_far = Award.objects.filter(enrolment__in=[r.enrolment for r in requests]).order_by("created_at", "id")
@@ -145,6 +149,136 @@ def award_revoke(*, actor, award: Award, reason: str, notify_learner: bool = Fal
     if notify_learner:
         transaction.on_commit(lambda: _notify_revocation(award.pk))
     return award
+
+
+SUPERSEDED = "superseded"  # the revocation reason of an award replaced by its correction
+
+
+def _award_successor(*, actor, old: Award, evidence_url: str, narrative: str) -> Award:
+    """A new pending award replacing `old` (already revoked, or revoked by the caller in the same transaction):
+    same learner, enrolment, badge class, award date and validity, a new public id, salt and status-list
+    position, Award.supersedes = old. Issuing is queued on commit; the caller writes the audit row."""
+    issuer = Issuer.objects.select_for_update().get(pk=old.issuer_id)  # serialises index drawing per issuer
+    salt = new_salt()
+    award = Award.objects.create(
+        issuer_id=old.issuer_id,
+        badge_class_id=old.badge_class_id,
+        learner_id=old.learner_id,
+        enrolment_id=old.enrolment_id,
+        recipient_salt=salt,
+        recipient_hash=hash_email(email=normalize_email(old.learner.email), salt=salt),
+        issued_on=old.issued_on,
+        valid_from=old.valid_from,
+        expires_on=old.expires_on,
+        evidence_url=evidence_url,
+        narrative=narrative,
+        status_list_index=_free_indexes(issuer.pk, 1)[0],
+        public=old.public,  # the holder's choice carries over to the corrected badge
+        supersedes=old,
+    )
+    award_id = award.id
+    transaction.on_commit(lambda: _queue_issue([award_id]))
+    return award
+
+
+def _clean_evidence_url(value: str) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    value = value.strip()
+    if value:
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except ValidationError as exc:
+            raise AwardError("The evidence URL must be a web address (http or https).") from exc
+    return value
+
+
+@transaction.atomic
+def award_correct(
+    *,
+    actor,
+    award: Award,
+    name: str | None = None,
+    evidence_url: str | None = None,
+    narrative: str | None = None,
+) -> Award:
+    """Correct an award; None leaves a field as it is. Returns the live award after the correction.
+
+    - The institution's name for the learner (learners.LearnerName) is not in any signed document (the OB 2.0/3.0
+      recipient is a salted e-mail hash), so a name-only correction updates that name and returns the same award:
+      its pages and e-mails change, the badge does not (audit "award.correct_name").
+    - Evidence and narrative are signed: the award is revoked with reason "superseded" (status-list bit set, listed
+      as revoked in OB 2.0) and a corrected award (new public id, supersedes = old, same enrolment and dates) is
+      queued for issuing on commit (audit "award.correct"). The one-live-award-per-enrolment constraint stands
+      behind it. A revoked award is not corrected (re-issue it first: award_reissue).
+
+    Idempotent: a correction equal to the award changes nothing and writes no audit row.
+    """
+    from django.core.exceptions import ValidationError
+
+    from learners.services import learner_name_set
+
+    award = Award.objects.select_for_update().select_related("learner", "issuer").get(pk=award.pk)
+    new_evidence = award.evidence_url if evidence_url is None else _clean_evidence_url(evidence_url)
+    new_narrative = award.narrative if narrative is None else narrative.strip()
+    reissue = (new_evidence, new_narrative) != (award.evidence_url, award.narrative)
+    if reissue and award.status == AwardStatus.REVOKED:
+        raise AwardError("This badge is revoked: re-issue it first, then correct the new badge.")
+    if name is not None:
+        try:
+            previous, current = learner_name_set(issuer=award.issuer, learner=award.learner, name=name)
+        except ValidationError as exc:
+            raise AwardError(" ".join(exc.messages)) from exc
+        if previous != current:
+            for public_id in Award.objects.filter(issuer=award.issuer, learner=award.learner).values_list(
+                "public_id", flat=True
+            ):  # every page of this institution that shows the name
+                invalidate_on_commit(award_key(public_id))
+            audit_record(
+                actor=actor,
+                action="award.correct_name",
+                target=award,
+                issuer=award.issuer,
+                previous=previous,
+                name=current,
+            )
+    if not reissue:
+        return award
+    award_revoke(actor=actor, award=award, reason=SUPERSEDED)
+    successor = _award_successor(actor=actor, old=award, evidence_url=new_evidence, narrative=new_narrative)
+    audit_record(
+        actor=actor,
+        action="award.correct",
+        target=successor,
+        issuer=award.issuer,
+        supersedes=award.public_id,
+        evidence_changed=new_evidence != award.evidence_url,
+        narrative_changed=new_narrative != award.narrative,
+    )
+    return successor
+
+
+@transaction.atomic
+def award_reissue(*, actor, award: Award) -> Award:
+    """Issue a revoked award again: a new award (new public id, supersedes = the revoked one) for the same
+    enrolment, badge class, award date, validity and evidence. The revoked award stays revoked; both stay in the
+    history. Refused while the enrolment has a live award (the one-live-award-per-enrolment constraint).
+
+    This is the only way back from a revocation: completing the enrolment again does not re-issue (see
+    awards_create), so a revocation is never undone by a re-import.
+    """
+    award = Award.objects.select_for_update().select_related("learner", "issuer").get(pk=award.pk)
+    if award.status != AwardStatus.REVOKED:
+        raise AwardError("Only a revoked badge can be re-issued.")
+    live = Award.objects.exclude(status=AwardStatus.REVOKED)
+    if award.enrolment_id and live.filter(enrolment_id=award.enrolment_id).exists():
+        raise AwardError("This enrolment already has a badge that is not revoked.")
+    if award.superseded_by.exists():
+        raise AwardError("This badge has already been replaced; see the badge that supersedes it.")
+    successor = _award_successor(actor=actor, old=award, evidence_url=award.evidence_url, narrative=award.narrative)
+    audit_record(actor=actor, action="award.reissue", target=successor, issuer=award.issuer, supersedes=award.public_id)
+    return successor
 
 
 def _notify_revocation(award_id: int) -> None:

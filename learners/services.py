@@ -113,3 +113,25 @@ def _learners_get_or_create(people: dict[str, str]) -> dict[str, Learner]:
         )
         found.update({learner.email: learner for learner in Learner.objects.filter(email__in=missing)})
     return found
+
+
+def learner_name_set(*, issuer: Issuer, learner: Learner, name: str) -> tuple[str, str]:
+    """Set `issuer`'s own name for the learner (a correction); returns (previous, new). Runs in the caller's
+    transaction and writes no audit row: the caller (badges.services.award_correct) records why it changed.
+
+    Only this institution's pages change: no signed document carries the name (the recipient is a salted hash).
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationError("A learner needs a name.")
+    if single_line_problem(name):  # the name reaches e-mails and documents: no header injection
+        raise ValidationError(single_line_problem(name), code="single_line")
+    name = name[:200]
+    own = LearnerName.objects.select_for_update().filter(issuer=issuer, learner=learner).first()
+    previous = own.name if own else learner.name
+    if own is None:
+        LearnerName.objects.create(issuer=issuer, learner=learner, name=name)
+    elif own.name != name:
+        own.name = name
+        own.save(update_fields=["name"])
+    return previous, name

@@ -95,7 +95,7 @@ def test_check_deploy_before_the_first_migration_does_not_crash(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker hook closes the connection, which an atomic test cannot survive
 def test_wrong_key_encryption_key_stops_the_worker(settings):
     """The worker refuses to start (before taking any task) when a signing key cannot be decrypted, instead of
     failing every award of the queue."""

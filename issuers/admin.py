@@ -170,9 +170,19 @@ class InvitationAdmin(OwnersOnlyRecordAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.get_fields(request, obj)
 
+    # The states are code values (issuers.invitations); the list shows them in the viewer's language.
+    STATE_LABELS = {
+        "pending": _("waiting"),
+        "invalid": _("invalid"),
+        "expired": _("expired"),
+        "cancelled": _("cancelled"),
+        "used": _("accepted"),
+    }
+
     @admin.display(description=_("status"))
     def status(self, obj) -> str:
-        return invitation_state(obj).value
+        state = invitation_state(obj).value
+        return self.STATE_LABELS.get(state, state)
 
     def save_model(self, request, obj, form, change) -> None:
         if change or not self.user_can(request, Capability.MANAGE, obj):

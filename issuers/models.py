@@ -126,9 +126,9 @@ class SigningKey(models.Model):
 class AuditEvent(models.Model):
     """Who did what to which object, when. Written in the transaction of the change it records."""
 
-    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("done by")
     )
     issuer = models.ForeignKey(
         Issuer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("institution")

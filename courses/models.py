@@ -89,6 +89,7 @@ class ImportStatus(models.TextChoices):
     REJECTED = "rejected", _("Has errors")
     APPLYING = "applying", _("Importing")
     APPLIED = "applied", _("Imported")
+    FAILED = "failed", _("Failed")  # the worker failed or vanished; nothing was written; it can be retried
 
 
 class CompletionImport(models.Model):
@@ -108,8 +109,15 @@ class CompletionImport(models.Model):
     completed_count = models.PositiveIntegerField(_("completed"), default=0)
     # The awards this import created, for its progress bar and its failure report.
     award_ids = models.JSONField(default=list, blank=True, editable=False)
+    # What the preview said the rows would do ({kind: count}, courses.imports.RowKind) and what applying did.
+    preview_counts = models.JSONField(default=dict, blank=True, editable=False)
+    applied_counts = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    # When a worker was handed the import: the sweep fails it once no worker can still be running it.
+    applying_since = models.DateTimeField(null=True, blank=True, editable=False)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True, editable=False)
+    failure_reason = models.TextField(_("failure reason"), blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IssuersConfig(AppConfig):
     name = "issuers"
-    verbose_name = "Institutions"
+    verbose_name = _("Institutions")
 
     def ready(self) -> None:
         # Every admin, ours and the libraries' (loaded by now: django.contrib.admin comes first in INSTALLED_APPS),

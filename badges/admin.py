@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from issuers.admin_scoping import IssuerScopedAdmin, NoSecretLookupsAdmin
@@ -40,8 +41,19 @@ class BadgeClassAdmin(IssuerScopedAdmin):
     list_display = ("name", "issuer", "achievement_type", "validity_days", "created_at")
     list_filter = ("achievement_type",)
     search_fields = ("name", "description", "issuer__name")
-    readonly_fields = ("public_id",)
     inlines = [AlignmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The public id exists once saved: an add form showing the model default showed an id the row never got.
+        return () if obj is None else ("public_id_to_copy",)
+
+    @admin.display(description=_("public ID"))
+    def public_id_to_copy(self, obj) -> str:
+        return format_html(
+            '<code class="public-id">{}</code><div class="help">{}</div>',
+            obj.public_id,
+            _("The API names this badge by this id; its public page and artwork are under /badges/<id>."),
+        )
 
 
 @admin.register(Award)

@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from issuers.admin_scoping import IssuerScopedAdmin
@@ -26,8 +27,19 @@ class CourseAdmin(IssuerScopedAdmin):
     edit_capability = Capability.EDIT
     list_display = ("title", "code", "issuer", "badge_class", "starts_on", "ends_on", "hours")
     search_fields = ("title", "code")
-    readonly_fields = ("public_id",)
     autocomplete_fields = ("badge_class",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The public id exists once saved: an add form showing the model default showed an id the row never got.
+        return () if obj is None else ("public_id_to_copy",)
+
+    @admin.display(description=_("public ID"))
+    def public_id_to_copy(self, obj) -> str:
+        return format_html(
+            '<code class="public-id">{}</code><div class="help">{}</div>',
+            obj.public_id,
+            _("The API and CSV imports accept this id or the course code."),
+        )
 
 
 @admin.register(Enrolment)

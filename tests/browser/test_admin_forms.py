@@ -14,6 +14,7 @@ from django.urls import reverse
 from badges.models import SystemAlert
 from courses.models import Enrolment
 from tests.browser.admin_pages import Watch, admin_sign_in, form_errors, pick_autocomplete, submit, success_message
+from tests.browser.conftest import screenshot
 from tests.factories import (
     BadgeClassFactory,
     CourseFactory,
@@ -292,3 +293,56 @@ def test_every_admin_add_and_change_form_saves_without_a_server_error(site, new_
         "change courses.enrolment",
         "change issuers.issuer",
     } <= set(done)
+
+
+# -- artwork -----------------------------------------------------------------------------------------------------
+SVG_ARTWORK = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">'
+    b'<circle cx="32" cy="32" r="30" fill="#1a5c3c"/></svg>'
+)
+
+
+def _loaded(page, selector: str) -> bool:
+    return page.locator(selector).evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+@pytest.mark.parametrize(
+    ("filename", "mime", "content"),
+    [("artwork.png", "image/png", None), ("artwork.svg", "image/svg+xml", SVG_ARTWORK)],
+)
+def test_artwork_is_previewed_when_chosen_and_served_after_saving(site, new_page, filename, mime, content):
+    """The artwork link on the badge-class page was a 404 (media is not served) and there was no preview. Chosen
+    on the add form, the artwork shows beside the file input before saving; saved, the change page shows it from
+    our own origin and links to where it is served. No CSP violation, no server error."""
+    owner = MembershipFactory()
+    page = new_page()
+    watch = Watch()
+    watch.attach(page)
+    admin_sign_in(page, site, owner.user.email)
+    page.goto(f"{site}/admin/badges/badgeclass/add/")
+    assert page.locator("img[data-artwork-preview-of=id_image]").is_hidden()
+    page.locator("select[name=issuer]").select_option(str(owner.issuer.pk))
+    page.locator("input[name=name]").fill(f"Artwork {filename}")
+    page.locator("textarea[name=description]").fill("Shows its artwork.")
+    page.locator("textarea[name=criteria_narrative]").fill("Upload artwork.")
+    page.locator("input[name=image]").set_input_files(
+        files=[{"name": filename, "mimeType": mime, "buffer": content or badge_png()}]
+    )
+    preview = "img[data-artwork-preview-of=id_image]"
+    page.locator(preview).wait_for(state="visible")
+    page.wait_for_function(f"document.querySelector('{preview}').naturalWidth > 0")
+    screenshot(page, f"artwork-01-chosen-{filename.replace('.', '-')}")
+    submit(page, "_continue")
+    watch.assert_clean()
+    assert "was added successfully" in success_message(page), form_errors(page)
+
+    saved = "img[data-artwork-saved]"
+    page.locator(saved).wait_for(state="visible")
+    page.wait_for_function(f"document.querySelector('{saved}').complete")
+    assert _loaded(page, saved)
+    assert page.locator(saved).get_attribute("src").startswith("/badges/")
+    link = page.locator(".field-image a").first.get_attribute("href")
+    assert link.startswith("/badges/") and "/media/" not in link
+    assert page.request.get(site + link).status == 200
+    screenshot(page, f"artwork-02-saved-{filename.replace('.', '-')}")
+    watch.assert_clean()

@@ -1,8 +1,15 @@
 """Admin for badge classes and awards. Awards are never edited: they are revoked or retried through services."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.core.validators import URLValidator
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from issuers.admin_scoping import IssuerScopedAdmin, NoSecretLookupsAdmin
@@ -12,7 +19,15 @@ from .forms import BadgeClassForm
 from .models import Alignment, Award, AwardStatus, BadgeClass, SystemAlert
 from .notifications import award_notify_again
 from .selectors import with_recipient_name
-from .services import AwardError, award_retry, award_revoke
+from .services import (
+    AwardError,
+    award_correct,
+    award_correction_effects,
+    award_reissue,
+    award_renew,
+    award_retry,
+    award_revoke,
+)
 
 
 class AlignmentInline(admin.TabularInline):
@@ -82,9 +97,13 @@ class AwardAdmin(IssuerScopedAdmin):
         "revoked_at",
         "public",
         "created_at",
+        "supersedes_link",
+        "superseded_by_link",
     )
     fields = readonly_fields
-    actions = ["revoke", "retry", "notify_again"]
+    # Corrections (issue 13): an award is a public record, so it is corrected by re-issuing, keeping the history.
+    actions = ["revoke", "retry", "notify_again", "reissue", "renew", "correct"]
+    AWARD_ACTIONS = ("revoke", "retry", "notify_again", "reissue", "renew", "correct")
 
     def get_queryset(self, request):
         return with_recipient_name(super().get_queryset(request))
@@ -96,10 +115,23 @@ class AwardAdmin(IssuerScopedAdmin):
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not self.user_can(request, Capability.AWARD):
-            actions.pop("revoke", None)
-            actions.pop("retry", None)
-            actions.pop("notify_again", None)
+            for name in self.AWARD_ACTIONS:
+                actions.pop(name, None)
         return actions
+
+    # -- the chain of corrections ----------------------------------------------------------------------------
+    def _award_link(self, award: Award) -> str:
+        url = reverse("admin:badges_award_change", args=[award.pk])
+        return format_html('<a href="{}">{}</a> ({})', url, award.public_id, award.get_status_display())
+
+    @admin.display(description=_("supersedes"))
+    def supersedes_link(self, obj) -> str:
+        return self._award_link(obj.supersedes) if obj.supersedes_id else "—"
+
+    @admin.display(description=_("superseded by"))
+    def superseded_by_link(self, obj) -> str:
+        later = list(obj.superseded_by.all())
+        return format_html_join(", ", "{}", ((self._award_link(a),) for a in later)) if later else "—"
 
     @admin.action(description=_("Revoke selected badges…"))
     def revoke(self, request, queryset):
@@ -144,12 +176,147 @@ class AwardAdmin(IssuerScopedAdmin):
     @admin.action(description=_("Send the award e-mail again, with a new link"))
     def notify_again(self, request, queryset):
         self.require(request, Capability.AWARD, queryset)
-        sent = sum(award_notify_again(actor=request.user, award=award) for award in queryset)
+        eligible = list(queryset.filter(status=AwardStatus.ISSUED))
+        skipped = queryset.count() - len(eligible)
+        sent = unsent = 0
+        for award in eligible:
+            try:
+                if award_notify_again(actor=request.user, award=award):
+                    sent += 1
+                else:
+                    unsent += 1
+            except Exception:  # noqa: BLE001 — a mail-server outage: the sweep sends what is left unsent
+                unsent += 1
         self.message_user(
             request,
-            _("%(count)d e-mail(s) sent again; revoked or unissued badges were skipped.") % {"count": sent},
-            messages.SUCCESS,
+            _("%(count)d e-mail(s) sent again, each with a new link.") % {"count": sent},
+            messages.SUCCESS if sent else messages.WARNING,
         )
+        if unsent:
+            self.message_user(
+                request,
+                _(
+                    "%(count)d e-mail(s) could not be sent now (see each badge's e-mail failure); "
+                    "the mail server is tried again automatically."
+                )
+                % {"count": unsent},
+                messages.WARNING,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                _("%(count)d badge(s) skipped: only issued badges that are not revoked are e-mailed.")
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    def _each(self, request, queryset, service, done_message: str) -> None:
+        """Call `service` on each selected award; say how many it changed and, per award, why not."""
+        done = 0
+        for award in queryset:
+            try:
+                service(actor=request.user, award=award)
+                done += 1
+            except AwardError as exc:
+                self.message_user(request, f"{award.public_id}: {exc}", messages.ERROR)
+        self.message_user(request, done_message % {"count": done}, messages.SUCCESS if done else messages.WARNING)
+
+    @admin.action(description=_("Re-issue revoked badges (a new badge; the revoked one stays in the history)"))
+    def reissue(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        self._each(request, queryset, award_reissue, gettext("%(count)d badge(s) re-issued; they are being signed."))
+
+    @admin.action(description=_("Renew selected badges (a new validity period from today)"))
+    def renew(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        self._each(request, queryset, award_renew, gettext("%(count)d badge(s) renewed; they are being signed again."))
+
+    @admin.action(description=_("Correct the name or evidence of a badge…"))
+    def correct(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one badge to correct."), messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:badges_award_correct", args=[queryset.get().pk]))
+
+    # -- pages of their own ----------------------------------------------------------------------------------
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/correct/",
+                self.admin_site.admin_view(self.correct_view),
+                name="badges_award_correct",
+            ),
+            *super().get_urls(),
+        ]
+
+    def correct_view(self, request, object_id):
+        """Correct the institution's name for the learner, the evidence or the narrative, after a review step that
+        says what will happen (the name changes on our pages, or the badge is re-issued)."""
+        award = self.get_object(request, unquote(object_id))  # scoped: another institution's award is absent
+        if award is None:
+            raise Http404("No such award.")
+        if not self.user_can(request, Capability.AWARD, award):
+            raise PermissionDenied
+        current = {"name": award.recipient_name, "evidence_url": award.evidence_url, "narrative": award.narrative}
+        form = CorrectionForm(request.POST if request.method == "POST" else None, initial=current)
+        effects, reviewing = None, False
+        if request.method == "POST" and form.is_valid():
+            values = form.cleaned_data
+            kwargs = {"name": values["name"] or None, "evidence_url": values["evidence_url"]}
+            kwargs["narrative"] = values["narrative"]
+            if "apply" in request.POST:
+                try:
+                    live = award_correct(actor=request.user, award=award, **kwargs)
+                except AwardError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    if live.pk != award.pk:
+                        text = _("The badge was re-issued as %(new)s; %(old)s is revoked as superseded.")
+                        self.message_user(request, text % {"new": live.public_id, "old": award.public_id})
+                    else:
+                        self.message_user(request, _("The correction is saved."), messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:badges_award_change", args=[live.pk]))
+            else:
+                effects = award_correction_effects(award=award, current_name=award.recipient_name, **kwargs)
+                reviewing = True
+        return TemplateResponse(
+            request,
+            "admin/badges/award/correct.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Correct a badge"),
+                "award": award,
+                "form": form,
+                "effects": effects,
+                "reviewing": reviewing,
+                "revoked": award.status == AwardStatus.REVOKED,
+                "opts": self.model._meta,
+                "original": award,
+            },
+        )
+
+
+class CorrectionForm(forms.Form):
+    """The correction page's fields; an empty name keeps the current one (a learner always has a name)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    evidence_url = forms.CharField(label=_("Evidence URL"), max_length=200, required=False)
+    narrative = forms.CharField(label=_("Narrative"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def clean_name(self) -> str:
+        from issuers.validators import single_line_problem
+
+        name = self.cleaned_data["name"].strip()
+        if single_line_problem(name):
+            raise forms.ValidationError(single_line_problem(name))
+        return name
+
+    def clean_evidence_url(self) -> str:
+        url = self.cleaned_data["evidence_url"].strip()
+        if url:
+            URLValidator(schemes=["http", "https"], message=_("Enter a web address (http or https)."))(url)
+        return url
 
 
 @admin.register(SystemAlert)

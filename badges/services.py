@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from badges.openbadges.hashing import hash_email, new_salt, normalize_email
 from issuers.models import Issuer
@@ -190,8 +191,24 @@ def _clean_evidence_url(value: str) -> str:
         try:
             URLValidator(schemes=["http", "https"])(value)
         except ValidationError as exc:
-            raise AwardError("The evidence URL must be a web address (http or https).") from exc
+            raise AwardError(_("The evidence URL must be a web address (http or https).")) from exc
     return value
+
+
+def award_correction_effects(
+    *, award: Award, current_name: str, name: str | None, evidence_url: str | None, narrative: str | None
+) -> set[str]:
+    """What award_correct would do, for the confirmation page: {"name"} (the institution's name for the learner
+    changes on its pages), {"reissue"} (the badge is re-issued and this one revoked as superseded), both, or
+    nothing. Values are compared as award_correct compares them."""
+    effects = set()
+    if name is not None and name.strip() and name.strip()[:200] != current_name:
+        effects.add("name")
+    new_evidence = award.evidence_url if evidence_url is None else evidence_url.strip()
+    new_narrative = award.narrative if narrative is None else narrative.strip()
+    if (new_evidence, new_narrative) != (award.evidence_url, award.narrative):
+        effects.add("reissue")
+    return effects
 
 
 @transaction.atomic
@@ -224,7 +241,7 @@ def award_correct(
     new_narrative = award.narrative if narrative is None else narrative.strip()
     reissue = (new_evidence, new_narrative) != (award.evidence_url, award.narrative)
     if reissue and award.status == AwardStatus.REVOKED:
-        raise AwardError("This badge is revoked: re-issue it first, then correct the new badge.")
+        raise AwardError(_("This badge is revoked: re-issue it first, then correct the new badge."))
     if name is not None:
         try:
             previous, current = learner_name_set(issuer=award.issuer, learner=award.learner, name=name)
@@ -270,12 +287,14 @@ def award_reissue(*, actor, award: Award) -> Award:
     """
     award = Award.objects.select_for_update().select_related("learner", "issuer").get(pk=award.pk)
     if award.status != AwardStatus.REVOKED:
-        raise AwardError("Only a revoked badge can be re-issued.")
+        raise AwardError(_("Only a revoked badge can be re-issued."))
+    if award.superseded_by.exists():
+        raise AwardError(_("This badge has already been replaced; see the badge that supersedes it."))
     live = Award.objects.exclude(status=AwardStatus.REVOKED)
     if award.enrolment_id and live.filter(enrolment_id=award.enrolment_id).exists():
-        raise AwardError("This enrolment already has a badge that is not revoked.")
-    if award.superseded_by.exists():
-        raise AwardError("This badge has already been replaced; see the badge that supersedes it.")
+        raise AwardError(_("This enrolment already has a badge that is not revoked."))
+    if award.enrolment_id and award.enrolment.status == "withdrawn":
+        raise AwardError(_("This enrolment is withdrawn: a badge cannot be issued for it."))
     successor = _award_successor(actor=actor, old=award, evidence_url=award.evidence_url, narrative=award.narrative)
     audit_record(actor=actor, action="award.reissue", target=successor, issuer=award.issuer, supersedes=award.public_id)
     return successor

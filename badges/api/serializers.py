@@ -119,3 +119,23 @@ class VerifyResponseSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="A short code: empty, invalid_json, not_a_badge, nothing_baked, ...")
     detail = serializers.JSONField(help_text="What was wrong, in plain English (or per field).")
+
+
+class RenewInput(serializers.Serializer):
+    """Optional new evidence for the renewed badge; both default to the badge's current ones."""
+
+    evidence_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
+    narrative = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+    def validate_evidence_url(self, value: str) -> str:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("The evidence URL must be an http(s) URL.")
+        return value
+
+
+class RenewOutput(serializers.Serializer):
+    award = serializers.CharField(source="public_id", help_text="The badge's public id (unchanged by renewal).")
+    status = serializers.CharField(help_text="'pending' until the worker has signed it again, then 'issued'.")
+    url = serializers.CharField(help_text="The badge's public page and OB 2.0 hosted assertion.")
+    valid_from = serializers.DateTimeField()
+    expires_on = serializers.DateTimeField()

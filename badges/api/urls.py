@@ -1,4 +1,4 @@
-"""REST API of badges: verification of any badge, and of each badge issued here."""
+"""REST API of badges: verification of any badge, and of each badge issued here; renewal by its institution."""
 
 from django.urls import path
 
@@ -7,4 +7,5 @@ from . import views
 urlpatterns = [
     path("verify", views.VerifyView.as_view(), name="api-verify"),
     path("awards/<str:public_id>/verify", views.AwardVerifyView.as_view(), name="api-award-verify"),
+    path("awards/<str:public_id>/renew", views.AwardRenewView.as_view(), name="api-award-renew"),
 ]

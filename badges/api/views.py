@@ -1,4 +1,5 @@
-"""Verification API: POST /api/v1/verify (URL, file or JSON) and /api/v1/awards/<public_id>/verify.
+"""Verification API: POST /api/v1/verify (URL, file or JSON) and /api/v1/awards/<public_id>/verify; and renewal,
+POST /api/v1/awards/<public_id>/renew, for the badge's institution.
 
 Thin views: serializers validate the input, badges.verification.services verifies. Every caller is
 throttled, per account or else per client address (badges.api.throttling). Bodies larger than the caps get 413
@@ -11,29 +12,36 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from badges.identifiers import assertion_url
+from badges.models import Award
+from badges.services import AwardError, award_renew
 from badges.verification.services import (
     VerificationInputError,
     verify_award_by_public_id,
     verify_input,
 )
 from badges.verification.uploads import cap_uploads, upload_too_large
+from issuers.permissions import Capability
+from issuers.selectors import issuer_ids_for_user
 
-from .permissions import VerificationIsPublic
+from .permissions import CanAwardThisAward, VerificationIsPublic, api_key_of
 from .renderers import DisplayableJSONRenderer
 from .serializers import (
     AwardVerifyRequestSerializer,
     ErrorSerializer,
+    RenewInput,
+    RenewOutput,
     VerifyRequestSerializer,
     VerifyResponseSerializer,
 )
-from .throttling import VerifyThrottle
+from .throttling import CompletionsThrottle, VerifyThrottle
 
 _ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Nothing verifiable was given; `detail` says why."),
@@ -173,3 +181,51 @@ class AwardVerifyView(_VerificationView):
         if not serializer.is_valid():
             return _error("invalid_input", serializer.errors, 400)
         return self._answer(public_id, serializer.validated_data.get("email") or "")
+
+
+class AwardRenewView(APIView):
+    """POST /api/v1/awards/<public_id>/renew: renew an expiring or expired badge (badges.services.award_renew)."""
+
+    permission_classes = [CanAwardThisAward]
+    throttle_classes = [CompletionsThrottle]  # the same budget per credential as recording completions
+
+    @extend_schema(
+        operation_id="award_renew",
+        summary="Renew a badge issued here: a new validity period from today, signed again",
+        parameters=[OpenApiParameter("public_id", str, OpenApiParameter.PATH)],
+        request=RenewInput,
+        responses={
+            200: RenewOutput,
+            400: OpenApiResponse(description="The badge cannot be renewed (revoked, never expires...): `detail`."),
+            401: OpenApiResponse(description="No API key, or the key is unknown, revoked or expired (`detail`)."),
+            403: OpenApiResponse(description="The key's scope is 'read', or the staff role cannot award."),
+            404: OpenApiResponse(description="No badge with this id at the key's (or the staff's) institutions."),
+            429: OpenApiResponse(description="Too many calls with this key, or too many refused keys."),
+        },
+        description=(
+            "Authenticate with an institution API key with the 'complete' scope (`Authorization: Bearer <key>`), or "
+            "a staff session. The original award date is kept; the learner is e-mailed once it is signed again. "
+            "A badge of another institution answers 404, like an unknown id."
+        ),
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        data = RenewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = api_key_of(request)
+        visible = {key.issuer_id} if key else issuer_ids_for_user(user=request.user, capability=Capability.VIEW)
+        awards = Award.objects.all() if visible is None else Award.objects.filter(issuer__in=visible)
+        award = awards.filter(public_id=public_id).first()
+        if award is None:
+            raise NotFound("No badge with this id at your institutions.")
+        self.check_object_permissions(request, award)
+        try:
+            award = award_renew(
+                actor=None if key else request.user,  # a key is no user; the audit rows carry no person
+                award=award,
+                evidence_url=data.validated_data.get("evidence_url", ""),
+                narrative=data.validated_data.get("narrative", ""),
+            )
+        except AwardError as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        award.url = assertion_url(award)
+        return Response(RenewOutput(award).data)

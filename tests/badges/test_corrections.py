@@ -2,6 +2,9 @@
 renew, withdraw, bulk revoke, resend — through the services, the admin and the API."""
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
+from rest_framework.test import APIClient
 
 from badges.issuing import award_issue
 from badges.models import Award, AwardStatus
@@ -9,9 +12,10 @@ from badges.openbadges.ob3.status_list import decode_list, get_bit
 from badges.services import SUPERSEDED, AwardError, award_correct, award_reissue, award_revoke
 from badges.status_lists import status_list_credential
 from courses.services import enrolment_complete
-from issuers.models import AuditEvent
+from issuers.api_keys import api_key_create
+from issuers.models import ApiKeyScope, AuditEvent, IssuerMembership, Role
 from learners.models import LearnerName
-from tests.factories import EnrolmentFactory
+from tests.factories import CourseFactory, EnrolmentFactory, IssuerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +87,218 @@ def test_reissue_makes_a_new_award_and_the_revoked_one_stays(issued, queued):
     with pytest.raises(AwardError):
         award_reissue(actor=None, award=issued)  # already replaced
     assert AuditEvent.objects.filter(action="award.reissue").count() == 1
+
+
+# -- through the admin -------------------------------------------------------------------------------------------
+
+LIST = "/admin/badges/award/"
+
+
+def staff_of(issuer, role=Role.OWNER):
+    user = UserFactory()
+    IssuerMembership.objects.create(issuer=issuer, user=user, role=role)
+    return user
+
+
+def act(client, action: str, awards, **extra):
+    return client.post(LIST, {"action": action, ACTION_CHECKBOX_NAME: [a.pk for a in awards], **extra})
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_reissue_action_makes_a_new_award_and_the_admin_shows_the_chain(client, issued):
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    award_revoke(actor=None, award=issued, reason="Mistake")
+    response = act(client, "reissue", [issued])
+    assert response.status_code == 302, response.content.decode()[:500]
+    new = Award.objects.get(supersedes=issued)
+    assert any("1 badge(s) re-issued" in m for m in messages_of(response))
+    page = client.get(f"{LIST}{new.pk}/change/").content.decode()
+    assert f"{LIST}{issued.pk}/change/" in page and issued.public_id in page  # "supersedes" link
+    page = client.get(f"{LIST}{issued.pk}/change/").content.decode()
+    assert f"{LIST}{new.pk}/change/" in page and new.public_id in page  # "superseded by" link
+    response = act(client, "reissue", [issued])  # already replaced: said, nothing made
+    assert Award.objects.count() == 2 and any("already been replaced" in m for m in messages_of(response))
+
+
+def test_reissue_of_a_live_award_is_skipped_with_a_message(client, issued):
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    response = act(client, "reissue", [issued])
+    assert Award.objects.count() == 1 and any("Only a revoked badge" in m for m in messages_of(response))
+
+
+def test_completing_a_revoked_enrolment_again_does_not_reissue_it(issued):
+    award_revoke(actor=None, award=issued, reason="Mistake")
+    again = enrolment_complete(actor=None, enrolment=issued.enrolment)
+    assert again.pk == issued.pk and again.status == AwardStatus.REVOKED and Award.objects.count() == 1
+
+
+def test_renew_action_renews_an_expiring_award(client, queued):
+    course = CourseFactory(badge_class__validity_days=30)
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory(course=course))
+    award_issue(award_id=award.id)
+    client.force_login(staff_of(award.issuer, Role.AWARDER))
+    before = Award.objects.get(pk=award.pk).expires_on
+    response = act(client, "renew", [award])
+    assert response.status_code == 302
+    award.refresh_from_db()
+    assert award.expires_on > before and award.status == AwardStatus.PENDING
+    assert any("1 badge(s) renewed" in m for m in messages_of(response))
+
+
+def test_renew_of_a_badge_that_never_expires_says_why(client, issued):
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    response = act(client, "renew", [issued])
+    assert any("never expires" in m for m in messages_of(response))
+
+
+def test_correct_page_previews_then_changes_the_name_only(client, issued):
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    url = f"{LIST}{issued.pk}/correct/"
+    page = client.get(url)
+    assert page.status_code == 200
+    form = {"name": "Ada Lovelace", "evidence_url": issued.evidence_url, "narrative": issued.narrative}
+    preview = client.post(url, {**form, "review": "1"}).content.decode()
+    assert "The name changes on the institution" in preview and "re-issued" not in preview
+    assert not LearnerName.objects.filter(name="Ada Lovelace").exists()  # the review step changes nothing
+    response = client.post(url, {**form, "apply": "1"})
+    assert response.status_code == 302
+    assert LearnerName.objects.get(issuer=issued.issuer, learner=issued.learner).name == "Ada Lovelace"
+    assert Award.objects.count() == 1
+
+
+def test_correct_page_reissues_for_new_evidence(client, issued):
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    url = f"{LIST}{issued.pk}/correct/"
+    form = {"name": "", "evidence_url": "https://example.org/portfolio", "narrative": ""}
+    preview = client.post(url, {**form, "review": "1"}).content.decode()
+    assert "re-issued" in preview and "superseded" in preview
+    response = client.post(url, {**form, "apply": "1"})
+    new = Award.objects.get(supersedes=issued)
+    assert response.status_code == 302 and response["Location"].endswith(f"{LIST}{new.pk}/change/")
+    assert new.evidence_url == "https://example.org/portfolio"
+
+
+def test_correct_page_shows_a_bad_url_as_a_form_error(client, issued):
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    url = f"{LIST}{issued.pk}/correct/"
+    response = client.post(url, {"name": "A", "evidence_url": "javascript:alert(1)", "narrative": "", "apply": "1"})
+    assert response.status_code == 200 and Award.objects.count() == 1
+
+
+def test_correct_action_opens_the_page_for_one_award(client, issued):
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    response = act(client, "correct", [issued])
+    assert response.status_code == 302 and response["Location"].endswith(f"{LIST}{issued.pk}/correct/")
+
+
+@pytest.mark.parametrize("action", ["reissue", "renew", "correct", "revoke", "notify_again"])
+def test_another_institutions_staff_acting_on_our_award_is_refused(client, issued, action):
+    """Staff of institution B select institution A's award in an action: refused, nothing changes."""
+    award_revoke(actor=None, award=issued, reason="Mistake") if action == "reissue" else None
+    client.force_login(staff_of(IssuerFactory(), Role.OWNER))
+    response = act(client, action, [issued], reason="x", apply="1")
+    assert response.status_code == 403
+    assert Award.objects.count() == 1
+
+
+def test_another_institutions_staff_opening_our_correct_page_is_refused(client, issued):
+    """The correction page of another institution's award answers 404, like an unknown award; POST changes nothing."""
+    client.force_login(staff_of(IssuerFactory(), Role.OWNER))
+    url = f"{LIST}{issued.pk}/correct/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"name": "Mallory", "apply": "1"}).status_code == 404
+    assert client.get(f"{LIST}999999/correct/").status_code == 404
+    assert not LearnerName.objects.filter(name="Mallory").exists()
+
+
+@pytest.mark.parametrize("action", ["reissue", "renew", "correct", "revoke", "notify_again"])
+def test_a_viewer_acting_on_an_award_is_refused(client, issued, action):
+    """A viewer of the institution has no award actions; posting one anyway changes nothing."""
+    client.force_login(staff_of(issued.issuer, Role.VIEWER))
+    response = act(client, action, [issued], reason="x", apply="1")
+    assert response.status_code in (200, 302, 403)
+    assert Award.objects.get(pk=issued.pk).status == AwardStatus.ISSUED and Award.objects.count() == 1
+    assert client.get(f"{LIST}{issued.pk}/correct/").status_code == 403
+
+
+def test_resend_sends_only_for_issued_live_awards_and_says_so(client, issued, mailoutbox):
+    other = enrolment_complete(actor=None, enrolment=EnrolmentFactory(course=issued.enrolment.course))
+    award_issue(award_id=other.id)
+    award_revoke(actor=None, award=other, reason="Mistake")
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    response = act(client, "notify_again", [issued, other])
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [issued.learner.email]
+    text = " ".join(messages_of(response))
+    assert "1 e-mail(s) sent again" in text and "1 badge(s) skipped" in text
+
+
+# -- through the API ---------------------------------------------------------------------------------------------
+
+
+def renew_api(client, award):
+    return client.post(f"/api/v1/awards/{award.public_id}/renew", {}, format="json")
+
+
+@pytest.fixture
+def expiring(queued):
+    course = CourseFactory(badge_class__validity_days=30)
+    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory(course=course))
+    award_issue(award_id=award.id)
+    award.refresh_from_db()
+    return award
+
+
+def key_client(issuer, scope=ApiKeyScope.COMPLETE) -> APIClient:
+    owner = staff_of(issuer, Role.OWNER)
+    secret = api_key_create(actor=owner, issuer=issuer, name="LMS", scope=scope).secret
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def test_renew_api_with_a_complete_key_renews(expiring):
+    before = expiring.expires_on
+    response = renew_api(key_client(expiring.issuer), expiring)
+    assert response.status_code == 200, response.content
+    assert response.json()["award"] == expiring.public_id and response.json()["status"] == "pending"
+    assert Award.objects.get(pk=expiring.pk).expires_on > before
+
+
+def test_renew_api_of_another_institutions_award_is_the_same_404_as_unknown(expiring):
+    """A key of institution B renewing A's award learns nothing: the same 404 as an id that does not exist."""
+    client = key_client(IssuerFactory())
+    theirs = renew_api(client, expiring)
+    unknown = client.post("/api/v1/awards/doesnotexist/renew", {}, format="json")
+    assert theirs.status_code == unknown.status_code == 404 and theirs.json() == unknown.json()
+    assert Award.objects.get(pk=expiring.pk).expires_on == expiring.expires_on
+
+
+def test_renew_api_refuses_a_read_key_anonymous_and_a_viewer(client, expiring):
+    assert renew_api(key_client(expiring.issuer, ApiKeyScope.READ), expiring).status_code == 403
+    assert renew_api(APIClient(), expiring).status_code == 401
+    viewer = APIClient()
+    viewer.force_login(staff_of(expiring.issuer, Role.VIEWER))
+    assert renew_api(viewer, expiring).status_code == 403
+    assert Award.objects.get(pk=expiring.pk).expires_on == expiring.expires_on
+
+
+def test_renew_api_by_staff_session_and_a_badge_that_never_expires(issued):
+    staff = APIClient()
+    staff.force_login(staff_of(issued.issuer, Role.AWARDER))
+    response = renew_api(staff, issued)
+    assert response.status_code == 400 and "never expires" in response.json()["detail"]
+
+
+def test_renew_api_is_throttled(expiring, settings):
+    settings.COMPLETIONS_THROTTLE_RATE = "2/minute"
+    client = key_client(expiring.issuer)
+    codes = [renew_api(client, expiring).status_code for _ in range(3)]
+    assert codes[-1] == 429
+
+
+def test_renew_is_in_the_openapi_schema(client):
+    schema = client.get("/api/v1/schema", {"format": "json"}).json()
+    assert "post" in schema["paths"]["/api/v1/awards/{public_id}/renew"]

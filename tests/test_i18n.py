@@ -78,7 +78,7 @@ def test_admin_index_names_every_model_in_french(french_admin):
         ("/admin/courses/course/", ["Sélectionnez l’objet formation à changer", "Titre", "Code de la formation"]),
         ("/admin/courses/enrolment/", ["Apprenant", "Formation", "Statut", "Terminée le"]),
         ("/admin/badges/badgeclass/", ["Nom", "Établissement", "Type de réussite", "Créé le"]),
-        ("/admin/badges/award/", ["Identifiant public", "Modèle de badge", "Apprenant", "Statut", "Expire le"]),
+        ("/admin/badges/award/", ["Modèle de badge", "Apprenant", "Statut", "Décerné le", "Par statut"]),
     ],
 )
 def test_change_lists_show_french_headers_and_filters(french_admin, path, expected):
@@ -101,7 +101,7 @@ def test_add_forms_show_french_labels(french_admin, path, expected):
 
 def test_award_page_shows_french_labels(french_admin, programme):
     html = french_admin(f"/admin/badges/award/{programme['award'].pk}/change/")
-    assert_french(html, "Identifiant public", "Établissement", "Inscription", "Motif de révocation", "Public")
+    assert_french(html, "Modèle de badge", "Établissement", "Inscription", "Motif de révocation", "Statut")
 
 
 def registered_fields(model_admin) -> set[str]:

@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from issuers.admin_scoping import IssuerScopedAdmin
@@ -19,7 +20,80 @@ from .forms import CompletionImportForm, EnrolmentAddForm
 from .imports import ImportNotApplicable, completion_import_confirm, completion_import_preview, parse_completions_csv
 from .models import CompletionImport, Course, Enrolment, EnrolmentStatus, ImportStatus
 from .selectors import import_failures, import_progress
-from .services import Completion, enrolment_enrol, enrolments_complete
+from .services import Completion, CompletionReport, enrolment_enrol, enrolments_complete_report
+
+
+def completion_messages(report: CompletionReport, *, withdrawn: int = 0) -> list[tuple[int, str]]:
+    """One message per outcome of "Mark completed", each saying what really happened and, where nothing could
+    happen, which award action does it (a revoked badge is never issued again by completing once more)."""
+    awards = reverse("admin:badges_award_changelist")
+    said: list[tuple[int, str]] = []
+    if report.queued:
+        said.append(
+            (
+                messages.SUCCESS,
+                ngettext(
+                    "%(count)d enrolment completed; its badge is queued for issuing.",
+                    "%(count)d enrolments completed; their badges are queued for issuing.",
+                    report.queued,
+                )
+                % {"count": report.queued},
+            )
+        )
+    if report.pending:
+        said.append(
+            (
+                messages.INFO,
+                ngettext(
+                    "%(count)d badge was already queued for issuing; nothing changed.",
+                    "%(count)d badges were already queued for issuing; nothing changed.",
+                    report.pending,
+                )
+                % {"count": report.pending},
+            )
+        )
+    if report.issued:
+        said.append(
+            (
+                messages.INFO,
+                ngettext(
+                    "%(count)d badge was already issued; nothing changed.",
+                    "%(count)d badges were already issued; nothing changed.",
+                    report.issued,
+                )
+                % {"count": report.issued},
+            )
+        )
+    if report.revoked:
+        text = ngettext(
+            "%(count)d badge is revoked: nothing was issued. To issue a new one, select its award and use “Re-issue”.",
+            "%(count)d badges are revoked: nothing was issued. To issue new ones, select their awards and use "
+            "“Re-issue”.",
+            report.revoked,
+        ) % {"count": report.revoked}
+        link = format_html('<a href="{}?status__exact=revoked">{}</a>', awards, gettext("Revoked awards"))
+        said.append((messages.WARNING, format_html("{} {}", text, link)))
+    if report.failed:
+        text = ngettext(
+            "%(count)d badge failed to issue earlier: nothing was queued. Select its award and use “Retry”.",
+            "%(count)d badges failed to issue earlier: nothing was queued. Select their awards and use “Retry”.",
+            report.failed,
+        ) % {"count": report.failed}
+        link = format_html('<a href="{}?status__exact=failed">{}</a>', awards, gettext("Failed awards"))
+        said.append((messages.WARNING, format_html("{} {}", text, link)))
+    if withdrawn:
+        said.append(
+            (
+                messages.WARNING,
+                ngettext(
+                    "%(count)d withdrawn enrolment was skipped.",
+                    "%(count)d withdrawn enrolments were skipped.",
+                    withdrawn,
+                )
+                % {"count": withdrawn},
+            )
+        )
+    return said
 
 
 @admin.register(Course)
@@ -115,18 +189,12 @@ class EnrolmentAdmin(IssuerScopedAdmin):
         withdrawn = queryset.filter(status=EnrolmentStatus.WITHDRAWN).count()
         completions = [Completion(e) for e in queryset.exclude(status=EnrolmentStatus.WITHDRAWN)]
         try:
-            enrolments_complete(actor=request.user, completions=completions)
+            report = enrolments_complete_report(actor=request.user, completions=completions)
         except ValidationError as exc:
             self.message_user(request, "; ".join(exc.messages), messages.ERROR)
             return
-        self.message_user(
-            request,
-            _("%(count)d enrolment(s) completed; their badges are being issued.") % {"count": len(completions)},
-        )
-        if withdrawn:
-            self.message_user(
-                request, _("%(count)d withdrawn enrolment(s) were skipped.") % {"count": withdrawn}, messages.WARNING
-            )
+        for level, text in completion_messages(report, withdrawn=withdrawn):
+            self.message_user(request, text, level)
 
     # -- CSV import ------------------------------------------------------------------------------------------
     def get_urls(self):

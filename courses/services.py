@@ -1,5 +1,6 @@
 """Writes about courses: enrolling learners and completing enrolments — the one path every completion takes."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from badges.models import Award
+from badges.models import Award, AwardStatus
 from badges.openbadges.hashing import normalize_email
 from badges.services import AwardRequest, awards_create
 from issuers.services import audit_record, audit_record_many
@@ -77,6 +78,35 @@ def enrolments_complete(*, actor, completions: list[Completion]) -> list[Award]:
             for e in (locked[c.enrolment.pk] for c in completions)
         ],
     )
+
+
+@dataclass(frozen=True)
+class CompletionReport:
+    """What completing a selection really did, one count per outcome, so that no message claims more."""
+
+    queued: int = 0  # newly completed: a new badge is queued for issuing
+    pending: int = 0  # its badge was created earlier and still waits for the worker: nothing changed
+    issued: int = 0  # its badge was already issued: nothing changed
+    revoked: int = 0  # its badge is revoked: nothing issued (badges.services.award_reissue is the way back)
+    failed: int = 0  # its badge failed to issue: nothing queued (badges.services.award_retry)
+
+
+_OUTCOME_OF_EXISTING = {
+    AwardStatus.PENDING: "pending",
+    AwardStatus.ISSUED: "issued",
+    AwardStatus.REVOKED: "revoked",
+    AwardStatus.FAILED: "failed",
+}
+
+
+@transaction.atomic
+def enrolments_complete_report(*, actor, completions: list[Completion]) -> CompletionReport:
+    """Complete enrolments (enrolments_complete) and count what happened to each: completing again never revokes,
+    re-issues or retries a badge, so an enrolment whose badge exists is reported by that badge's state."""
+    before = set(Award.objects.filter(enrolment__in=[c.enrolment.pk for c in completions]).values_list("pk", flat=True))
+    awards = enrolments_complete(actor=actor, completions=completions)
+    counts = Counter("queued" if a.pk not in before else _OUTCOME_OF_EXISTING[a.status] for a in awards)
+    return CompletionReport(**counts)
 
 
 def _lock_with_relations(given: list[Enrolment]) -> dict[int, Enrolment]:
@@ -184,9 +214,22 @@ def enrolments_enrol(*, actor, course_people: list[tuple[Course, str, str]]) -> 
 
 @transaction.atomic
 def enrolment_withdraw(*, actor, enrolment: Enrolment) -> Enrolment:
+    """Withdraw an enrolment (the learner left, or the completion is cancelled): it can no longer be completed and
+    its badge can no longer be re-issued. Idempotent.
+
+    An enrolment whose badge is live (not revoked) is refused: revoke the badge first, with the reason anyone who
+    checks it will see. Withdrawing never revokes by itself, because a revocation is public and needs that reason
+    (docs/decisions/0016-corrections-keep-the-history.md). A completed enrolment keeps its completion date.
+    """
+    from django.utils.translation import gettext as _
+
+    from badges.models import AwardStatus
+
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if enrolment.status == EnrolmentStatus.COMPLETED:
-        raise ValidationError("A completed enrolment cannot be withdrawn; revoke its badge instead.")
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return enrolment
+    if Award.objects.filter(enrolment=enrolment).exclude(status=AwardStatus.REVOKED).exists():
+        raise ValidationError(_("This enrolment's badge is not revoked: revoke it first, then withdraw."))
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.save(update_fields=["status"])
     audit_record(actor=actor, action="enrolment.withdraw", target=enrolment, issuer=enrolment.course.issuer)

@@ -4,10 +4,16 @@ never a freshly drawn id that the saved course will not have."""
 import re
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from courses.models import Course
-from tests.factories import BadgeClassFactory, MembershipFactory
+from badges.issuing import award_issue
+from badges.models import Award, AwardStatus
+from badges.services import award_revoke
+from courses.models import Course, Enrolment, EnrolmentStatus
+from courses.services import enrolment_complete
+from tests.factories import BadgeClassFactory, CourseFactory, EnrolmentFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +46,58 @@ def test_add_course_form_shows_no_public_id_that_the_saved_course_would_not_have
     assert course.public_id in change
     assert "The API and CSV imports accept this id or the course code" in change
     assert 'name="public_id"' not in change  # read-only: shown, never a field that could be changed
+
+
+def _mark_completed(client, enrolments) -> list[tuple[str, str]]:
+    response = client.post(
+        reverse("admin:courses_enrolment_changelist"),
+        {"action": "mark_completed", ACTION_CHECKBOX_NAME: [e.pk for e in enrolments]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)] or [
+        (m.level_tag, str(m)) for m in response.context["messages"]
+    ]
+
+
+@pytest.fixture
+def enrolments_in_every_state(owner_client):
+    """One enrolment of each kind the action meets: still enrolled, completed with its badge issued, completed with
+    its badge revoked, completed with its badge failed, and withdrawn."""
+    client, owner = owner_client
+    course = CourseFactory(issuer=owner.issuer)
+    enrolled, issued, revoked, failed, withdrawn = (EnrolmentFactory(course=course) for _ in range(5))
+    for enrolment in (issued, revoked, failed):
+        award = enrolment_complete(actor=None, enrolment=enrolment)
+        assert award_issue(award_id=award.id)
+    award_revoke(actor=None, award=revoked.awards.get(), reason="Issued by mistake")
+    Award.objects.filter(enrolment=failed).update(status=AwardStatus.FAILED, failure_reason="signing key missing")
+    Enrolment.objects.filter(pk=withdrawn.pk).update(status=EnrolmentStatus.WITHDRAWN)
+    return client, {"enrolled": enrolled, "issued": issued, "revoked": revoked, "failed": failed, "withdrawn": withdrawn}
+
+
+def test_mark_completed_on_a_revoked_award_does_not_claim_badges_are_being_issued(enrolments_in_every_state):
+    """"Mark completed" on an enrolment whose badge was revoked said "their badges are being issued" and issued
+    nothing. It says what happened: nothing issued, the badge is revoked, and "Re-issue" is the way to issue again."""
+    client, e = enrolments_in_every_state
+    messages = _mark_completed(client, [e["revoked"]])
+    text = " ".join(m for _level, m in messages)
+    assert "being issued" not in text and "queued" not in text, messages
+    assert all(level != "success" for level, _m in messages), messages
+    assert "1 badge is revoked" in text and "Re-issue" in text, messages
+    assert Award.objects.filter(enrolment=e["revoked"]).get().status == AwardStatus.REVOKED
+
+
+def test_mark_completed_reports_each_outcome_with_its_count(enrolments_in_every_state):
+    """Selected together, each kind is counted for what really happened to it: newly completed and queued, already
+    issued, revoked (use Re-issue), failed (use Retry), withdrawn (skipped). No count includes another's rows."""
+    client, e = enrolments_in_every_state
+    messages = _mark_completed(client, list(e.values()))
+    text = " | ".join(m for _level, m in messages)
+    assert ("success", "1 enrolment completed; its badge is queued for issuing.") in messages, messages
+    assert "1 badge was already issued; nothing changed." in text, messages
+    assert "1 badge is revoked" in text and "Re-issue" in text, messages
+    assert "1 badge failed to issue earlier" in text and "Retry" in text, messages
+    assert "1 withdrawn enrolment was skipped." in text, messages
+    assert "2 enrolment" not in text and "5 enrolment" not in text and "4 enrolment" not in text, messages
+    assert Award.objects.get(enrolment=e["enrolled"]).status == AwardStatus.PENDING

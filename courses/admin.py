@@ -20,7 +20,7 @@ from .forms import CompletionImportForm, EnrolmentAddForm
 from .imports import ImportNotApplicable, completion_import_confirm, completion_import_preview, parse_completions_csv
 from .models import CompletionImport, Course, Enrolment, EnrolmentStatus, ImportStatus
 from .selectors import import_failures, import_progress
-from .services import Completion, CompletionReport, enrolment_enrol, enrolments_complete_report
+from .services import Completion, CompletionReport, enrolment_enrol, enrolment_withdraw, enrolments_complete_report
 
 
 def completion_messages(report: CompletionReport, *, withdrawn: int = 0) -> list[tuple[int, str]]:
@@ -136,7 +136,7 @@ class EnrolmentAdmin(IssuerScopedAdmin):
         "evidence_narrative",
         "created_at",
     )
-    actions = ["mark_completed"]
+    actions = ["mark_completed", "withdraw"]
     change_list_template = "admin/courses/enrolment/change_list.html"
 
     def get_queryset(self, request):
@@ -195,6 +195,19 @@ class EnrolmentAdmin(IssuerScopedAdmin):
             return
         for level, text in completion_messages(report, withdrawn=withdrawn):
             self.message_user(request, text, level)
+
+    @admin.action(description=_("Withdraw selected enrolments (a live badge must be revoked first)"))
+    def withdraw(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        done = 0
+        for enrolment in queryset.select_related("learner", "course"):
+            try:
+                enrolment_withdraw(actor=request.user, enrolment=enrolment)
+                done += 1
+            except ValidationError as exc:
+                label = f"{enrolment.learner.email} — {enrolment.course.code}"
+                self.message_user(request, f"{label}: {'; '.join(exc.messages)}", messages.ERROR)
+        self.message_user(request, _("%(count)d enrolment(s) withdrawn.") % {"count": done})
 
     # -- CSV import ------------------------------------------------------------------------------------------
     def get_urls(self):

@@ -11,6 +11,7 @@ from badges.models import Award, AwardStatus
 from badges.openbadges.ob3.status_list import decode_list, get_bit
 from badges.services import SUPERSEDED, AwardError, award_correct, award_reissue, award_revoke
 from badges.status_lists import status_list_credential
+from courses.models import Enrolment, EnrolmentStatus
 from courses.services import enrolment_complete
 from issuers.api_keys import api_key_create
 from issuers.models import ApiKeyScope, AuditEvent, IssuerMembership, Role
@@ -302,3 +303,38 @@ def test_renew_api_is_throttled(expiring, settings):
 def test_renew_is_in_the_openapi_schema(client):
     schema = client.get("/api/v1/schema", {"format": "json"}).json()
     assert "post" in schema["paths"]["/api/v1/awards/{public_id}/renew"]
+
+
+# -- withdrawing an enrolment ------------------------------------------------------------------------------------
+
+ENROLMENTS = "/admin/courses/enrolment/"
+
+
+def test_withdraw_action_withdraws_an_enrolment_without_a_live_badge(client, issued):
+    """A completed enrolment whose badge is live is refused (revoke first, the reason is public); once revoked, it
+    is withdrawn, and a re-issue of its badge is then refused."""
+    open_one = EnrolmentFactory(course=issued.enrolment.course)
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    ids = [issued.enrolment.pk, open_one.pk]
+    response = client.post(ENROLMENTS, {"action": "withdraw", ACTION_CHECKBOX_NAME: ids})
+    assert response.status_code == 302
+    text = " ".join(messages_of(response))
+    assert "1 enrolment(s) withdrawn" in text and "revoke it first" in text
+    assert Enrolment.objects.get(pk=open_one.pk).status == EnrolmentStatus.WITHDRAWN
+    assert Enrolment.objects.get(pk=issued.enrolment.pk).status == EnrolmentStatus.COMPLETED
+    award_revoke(actor=None, award=issued, reason="Cheating")
+    client.post(ENROLMENTS, {"action": "withdraw", ACTION_CHECKBOX_NAME: [issued.enrolment.pk]})
+    assert Enrolment.objects.get(pk=issued.enrolment.pk).status == EnrolmentStatus.WITHDRAWN
+    with pytest.raises(AwardError):
+        award_reissue(actor=None, award=issued)
+    assert AuditEvent.objects.filter(action="enrolment.withdraw").count() == 2
+
+
+def test_withdraw_by_another_institution_or_a_viewer_is_refused(client, issued):
+    """Staff of another institution get 403; a viewer has no such action; nothing is withdrawn."""
+    open_one = EnrolmentFactory(course=issued.enrolment.course)
+    client.force_login(staff_of(IssuerFactory(), Role.OWNER))
+    assert client.post(ENROLMENTS, {"action": "withdraw", ACTION_CHECKBOX_NAME: [open_one.pk]}).status_code == 403
+    client.force_login(staff_of(issued.issuer, Role.VIEWER))
+    client.post(ENROLMENTS, {"action": "withdraw", ACTION_CHECKBOX_NAME: [open_one.pk]})
+    assert Enrolment.objects.get(pk=open_one.pk).status == EnrolmentStatus.ENROLLED

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from issuers.admin_scoping import IssuerScopedAdmin, NoSecretLookupsAdmin
 from issuers.permissions import Capability
 
+from .admin_dashboard import AwardConsoleMixin, EmailStateFilter
 from .forms import BadgeClassForm
 from .models import Alignment, Award, AwardStatus, BadgeClass, SystemAlert
 from .notifications import award_notify_again
@@ -72,10 +73,12 @@ class BadgeClassAdmin(IssuerScopedAdmin):
 
 
 @admin.register(Award)
-class AwardAdmin(IssuerScopedAdmin):
+class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
     edit_capability = None  # awards change only through the actions below
-    list_display = ("public_id", "badge_class", "learner", "recipient", "status", "issued_on", "expires_on")
-    list_filter = ("status", "badge_class")
+    # The status second, so it is in view without scrolling at 1280 px; expiry, e-mail and counts are on the award
+    # page and in the CSV export (badges/admin_dashboard.py).
+    list_display = ("recipient", "status", "badge_class", "learner", "issued_on")
+    list_filter = ("status", EmailStateFilter, "badge_class")
     # recipient_name is this institution's own name for the learner (annotated below), never another's.
     search_fields = ("public_id", "learner__email", "recipient_name", "badge_class__name")
     list_select_related = ("badge_class", "learner")

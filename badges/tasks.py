@@ -1,7 +1,9 @@
 """Celery tasks for awards: thin wrappers that take an id and call a service that checks state first."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 
+from .counters import worker_heartbeat_record
 from .issuing import TransientIssueError, award_issue, awards_issue
 from .notifications import awards_notify, awards_remind_expiring
 from .sweep import award_sweep
@@ -39,3 +41,22 @@ def award_sweep_task() -> None:
 def awards_remind_expiring_task() -> None:
     """Daily: tell learners whose badge expires within 30 days, once."""
     awards_remind_expiring(within_days=30)
+
+
+@shared_task(bind=True, ignore_result=True, time_limit=30)
+def worker_heartbeat_task(self) -> None:
+    """Beat, every WORKER_HEARTBEAT_SECONDS: the worker that runs this says it is alive (the admin's alert)."""
+    worker_heartbeat_record(hostname=self.request.hostname or "unknown")
+
+
+@worker_ready.connect
+def _heartbeat_on_start(sender=None, **kwargs) -> None:
+    """A worker that (re)starts says so at once, without waiting for the first beat."""
+    from django.db import DatabaseError, connections
+
+    try:
+        worker_heartbeat_record(hostname=getattr(sender, "hostname", None) or "unknown")
+    except DatabaseError:  # the database is not up yet: the beat task writes the next one
+        pass
+    finally:
+        connections.close_all()

@@ -15,6 +15,7 @@ from issuers.public_cache import award_key, cached
 from issuers.views import issuer_document_response
 
 from . import documents, sharing
+from .counters import award_view_count
 from .downloads import DOWNLOADS, render_download
 from .identifiers import assertion_url
 from .models import Award, AwardStatus, BadgeClass
@@ -119,6 +120,14 @@ def holder_may_see(request, award: Award) -> bool:
     return user.is_authenticated and award.learner.user_id == user.id
 
 
+def _is_holder(request, award: Award) -> bool:
+    """The learner themselves: signed in to the account holding the badge, or following their e-mail's link."""
+    user = request.user
+    if user.is_authenticated and award.learner.user_id == user.id:
+        return True
+    return sharing.claim_link(request, award) is sharing.ClaimLink.VALID
+
+
 @require_GET
 def assertion(request, public_id: str):
     if not wants_html(request):
@@ -139,6 +148,8 @@ def assertion(request, public_id: str):
         response = render(request, "public/award_private.html", context)
         response["Cache-Control"] = "no-store"  # the same URL shows the holder their own data
         return response
+    if not _is_holder(request, award):
+        award_view_count(award_id=award.pk)  # for the institution's dashboard; the holder's own visits do not count
     return render(
         request,
         "public/award.html",

@@ -317,6 +317,16 @@ CELERY_BEAT_SCHEDULE = {
     "expiry-reminders": {"task": "badges.tasks.awards_remind_expiring_task", "schedule": 24 * 3600},
 }
 
+# --- Worker heartbeat (K4, issue 13: badges/tasks.py worker_heartbeat_task, badges/dashboard.py worker_alert)
+# The worker writes its heartbeat every WORKER_HEARTBEAT_SECONDS; staff are alerted when none came for 3 intervals.
+# The message expires after one interval: a worker back from an outage writes one fresh heartbeat, not a backlog.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
+    "task": "badges.tasks.worker_heartbeat_task",
+    "schedule": WORKER_HEARTBEAT_SECONDS,
+    "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+}
+
 # --- Learner accounts (django-allauth)
 # Learners sign up and in with an e-mail address: a password, or a one-time code e-mailed to them (passwordless).
 # Verification is mandatory, because a verified address is what brings its badges into the backpack

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from badges.admin_dashboard import dashboard_view
 from issuers.views import staff_login, staff_password_change
 
 admin.site.site_header = _("Laurel — institution admin")
@@ -16,6 +17,8 @@ admin.site.login = staff_login
 admin.site.password_change = staff_password_change
 
 urlpatterns = [
+    # The institution's dashboard (badges/admin_dashboard.py), behind the admin's own door.
+    path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("invitations/", include("issuers.urls")),
     path("api/v1/", include("config.api_urls")),

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from badges.admin_dashboard import EnrolmentExportMixin
 from issuers.admin_scoping import IssuerScopedAdmin
 from issuers.permissions import Capability
 from issuers.selectors import issuers_for_user, user_can
@@ -117,7 +118,7 @@ class CourseAdmin(IssuerScopedAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(IssuerScopedAdmin):
+class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
     issuer_path = "course__issuer"
     edit_capability = Capability.AWARD
     list_display = ("learner", "recipient", "course", "status", "completed_at")

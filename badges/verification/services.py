@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest
 from django.urls import Resolver404, resolve
 
+from badges.counters import awards_verification_count
 from badges.models import Award, AwardStatus
 from badges.openbadges import detect
 from badges.openbadges import fetch as safe
@@ -32,7 +34,7 @@ from badges.openbadges.checks import Check, CheckedResult, Verdict
 from badges.openbadges.ob2 import verify as ob2
 from badges.openbadges.ob3 import jwt as vcjwt
 from badges.openbadges.ob3 import verify as ob3
-from badges.openbadges.ob3.did import DidError, did_from_verification_method, did_web_document_url
+from badges.openbadges.ob3.did import DidError, did_from_verification_method, did_web_document_url, did_web_for
 from badges.openbadges.recipient import ob3_recipient_matches
 from badges.resolvers import NotLocal, fetch_local_status_list, resolve_local_did
 from issuers.models import SigningKey
@@ -476,7 +478,47 @@ def verify_input(*, url: str = "", text: str = "", upload: bytes | None = None, 
                 )
             )
             results.append(report)
+    _count_our_awards(results)
     return VerificationReport(results)
+
+
+def _issued_here(issuer_id: str | None) -> bool:
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    our_dids = did_web_for(base_url=base, path="issuers") + ":"
+    return bool(issuer_id) and (issuer_id.startswith(base + "/issuers/") or issuer_id.startswith(our_dids))
+
+
+def _count_our_awards(results: list[BadgeReport]) -> None:
+    """Count a verification of each award of ours among the results (the institution's dashboard shows it).
+
+    Only a document that proved itself ours counts: hosted at our address, or signed by one of our issuers' keys.
+    A pasted copy claiming one of our ids with a broken signature is not a verification of our badge.
+    """
+    assertions = settings.PUBLIC_BASE_URL.rstrip("/") + "/assertions/"
+    public_ids, uuids = set(), set()
+    for report in results:
+        checks: dict[str, bool] = {}
+        for check in report.checks:  # a name may appear more than once: it holds only if each one does
+            checks[check.name] = checks.get(check.name, True) and check.ok
+        proven = checks.get("hosted") or (checks.get("signature") and checks.get("issuer_key", True))
+        if not proven or not report.id:
+            continue
+        if report.id.startswith(assertions) and "/" not in report.id[len(assertions) :]:
+            public_ids.add(report.id[len(assertions) :].split("?", 1)[0])
+        elif report.id.startswith("urn:uuid:") and _issued_here(report.issuer.get("id")):
+            uuids.add(report.id.removeprefix("urn:uuid:"))
+    try:
+        awards_verification_count(public_ids=public_ids, uuids=[u for u in uuids if _is_uuid(u)])
+    except Exception:  # noqa: BLE001 — a counter must never turn a verification into an error
+        log.warning("Could not count a verification", exc_info=True)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 # --- badges issued here
@@ -567,6 +609,7 @@ def verify_award_by_public_id(*, public_id: str, email: str = "") -> Verificatio
     )
     if row is None:
         return None
+    awards_verification_count(public_ids=[public_id])
     if not email:
         data = cache.get(_cache_key(public_id, *row))
         if data is not None:

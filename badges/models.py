@@ -234,7 +234,7 @@ class StatusList(models.Model):
         verbose_name_plural = _("status lists")
 
     def __str__(self) -> str:
-        return f"{self.purpose} status list of {self.issuer}"
+        return _("%(purpose)s status list of %(issuer)s") % {"purpose": self.purpose, "issuer": self.issuer}
 
 
 class SystemAlert(models.Model):
@@ -265,4 +265,4 @@ class WorkerHeartbeat(models.Model):
         verbose_name_plural = _("worker heartbeats")
 
     def __str__(self) -> str:
-        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+        return _("%(host)s at %(time)s") % {"host": self.hostname, "time": f"{self.seen_at:%Y-%m-%d %H:%M:%S}"}

@@ -81,7 +81,7 @@ class Enrolment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.learner} in {self.course}"
+        return _("%(learner)s in %(course)s") % {"learner": self.learner, "course": self.course}
 
 
 class ImportStatus(models.TextChoices):

@@ -72,7 +72,12 @@ class IssuerMembership(models.Model):
         verbose_name_plural = _("members")
 
     def __str__(self) -> str:
-        return f"{self.user} — {self.get_role_display()} of {self.issuer}"
+        # Shown in the admin (titles, breadcrumbs): in the viewer's language.
+        return _("%(user)s — %(role)s of %(issuer)s") % {
+            "user": self.user,
+            "role": self.get_role_display(),
+            "issuer": self.issuer,
+        }
 
 
 class KeyAlgorithm(models.TextChoices):
@@ -116,7 +121,12 @@ class SigningKey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_algorithm_display()} key {self.public_id} of {self.issuer} ({self.state})"
+        return _("%(algorithm)s key %(id)s of %(issuer)s (%(state)s)") % {
+            "algorithm": self.get_algorithm_display(),
+            "id": self.public_id,
+            "issuer": self.issuer,
+            "state": self.get_state_display(),
+        }
 
     def __repr__(self) -> str:
         # The default repr is harmless, but spell it out so no future field lands in a log by accident.
@@ -145,7 +155,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        who = self.actor or "system"
+        who = self.actor or _("system")
         return f"{self.created_at:%Y-%m-%d %H:%M} {who}: {self.action} {self.target_type} {self.target_id}"
 
 
@@ -191,7 +201,11 @@ class Invitation(models.Model):
         verbose_name_plural = _("invitations")
 
     def __str__(self) -> str:
-        return f"{self.email} as {self.get_role_display()} of {self.issuer}"
+        return _("%(email)s as %(role)s of %(issuer)s") % {
+            "email": self.email,
+            "role": self.get_role_display(),
+            "issuer": self.issuer,
+        }
 
 
 class ApiKeyScope(models.TextChoices):
@@ -231,7 +245,11 @@ class ApiKey(models.Model):
         verbose_name_plural = _("API keys")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…) of {self.issuer}"
+        return _("%(name)s (%(prefix)s…) of %(issuer)s") % {
+            "name": self.name,
+            "prefix": self.prefix,
+            "issuer": self.issuer,
+        }
 
     def __repr__(self) -> str:
         return f"<ApiKey {self.prefix} {self.scope}>"

@@ -52,16 +52,25 @@ def _claim(*, award_ids: list[int], marker: str, only_if_issued: bool) -> list[i
     quote = connection.ops.quote_name
     marker_column = quote(Award._meta.get_field(marker).column)
     status_column = quote(Award._meta.get_field("status").column)
+    expires_column = quote(Award._meta.get_field("expires_on").column)
     pk_column = quote(Award._meta.pk.column)
     placeholders = ", ".join(["%s"] * len(award_ids))
+    # "Your badge is ready" is never sent for a badge already expired (a back-dated completion past its validity,
+    # decision 0015): the learner's first view would be a failed verification. It stays unclaimed, not e-mailed.
     sql = (
         f"UPDATE {quote(Award._meta.db_table)} SET {marker_column} = %s "  # noqa: S608
         f"WHERE {pk_column} IN ({placeholders}) AND {marker_column} IS NULL"
-        + (f" AND {status_column} = %s" if only_if_issued else "")
+        + (
+            f" AND {status_column} = %s AND ({expires_column} IS NULL OR {expires_column} > %s)"
+            if only_if_issued
+            else ""
+        )
         + f" RETURNING {pk_column}"
     )
-    now = Award._meta.get_field(marker).get_db_prep_save(timezone.now(), connection)
-    params = [now, *award_ids, *([AwardStatus.ISSUED] if only_if_issued else [])]
+    moment = timezone.now()
+    now = Award._meta.get_field(marker).get_db_prep_save(moment, connection)
+    expiry = Award._meta.get_field("expires_on").get_db_prep_save(moment, connection)
+    params = [now, *award_ids, *([AwardStatus.ISSUED, expiry] if only_if_issued else [])]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(row[0] for row in cursor.fetchall())
@@ -103,6 +112,8 @@ def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
                     _record_unsendable(award=award, template=template, error=exc)  # stays claimed: not retried
                 else:
                     sent += 1
+                    if award.email_failed_at is not None:  # this one reached the learner: the old failure is over
+                        Award.objects.filter(pk=award.pk).update(email_failed_at=None, email_failure="")
                 done += 1
     except Exception:
         _unclaim(award_ids=award_ids[done:], marker=marker)
@@ -125,6 +136,8 @@ def _record_unsendable(*, award: Award, template: str, error: Exception) -> None
     """Tell the institution (audit trail, shown in its admin) and the operators (log) that this e-mail was dropped."""
     reason = f"{type(error).__name__}: {error}"[:500]
     log.error("E-mail %r for award %s could not be sent and was skipped: %s", template, award.public_id, reason)
+    # On the award too, for the institution's alerts and the award page (badges/dashboard.py).
+    Award.objects.filter(pk=award.pk).update(email_failed_at=timezone.now(), email_failure=reason)
     audit_record(
         actor=None, action="award.email_failed", target=award, issuer=award.issuer, template=template, error=reason
     )

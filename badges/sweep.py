@@ -24,10 +24,11 @@ def award_sweep(*, grace_seconds: int | None = None) -> tuple[int, int]:
     pending = list(
         Award.objects.filter(status=AwardStatus.PENDING, updated_at__lte=cutoff).values_list("id", flat=True)
     )
+    # An award already expired is never e-mailed as new (badges.notifications._claim): not queued either.
     unnotified = list(
-        Award.objects.filter(status=AwardStatus.ISSUED, notified_at__isnull=True, issued_at__lte=cutoff).values_list(
-            "id", flat=True
-        )
+        Award.objects.filter(status=AwardStatus.ISSUED, notified_at__isnull=True, issued_at__lte=cutoff)
+        .exclude(expires_on__lte=timezone.now())
+        .values_list("id", flat=True)
     )
     if pending:
         _queue_issue(pending)

@@ -401,3 +401,12 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Laurel"
 MIDDLEWARE.append("issuers.middleware.StaffAccessMiddleware")
 INVITATION_EXPIRE_DAYS = env.int("INVITATION_EXPIRE_DAYS", default=7)
+
+# --- CSV imports that fail (courses/imports.py, courses/tasks.py; issue 13, K2)
+# An import "applying" longer than this has no worker left that could finish it (the task's hard limit is 1800 s):
+# the periodic sweep marks it failed, with a retry. Checked every CSV_IMPORT_SWEEP_SECONDS.
+CSV_IMPORT_STALE_SECONDS = env.int("CSV_IMPORT_STALE_SECONDS", default=40 * 60)
+CELERY_BEAT_SCHEDULE["completion-import-sweep"] = {
+    "task": "courses.tasks.completion_import_sweep_task",
+    "schedule": env.int("CSV_IMPORT_SWEEP_SECONDS", default=300),
+}

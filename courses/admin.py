@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from badges.admin_dashboard import EnrolmentExportMixin
@@ -18,7 +18,15 @@ from issuers.spreadsheets import SpreadsheetDictWriter
 from learners.names import with_learner_name
 
 from .forms import CompletionImportForm, EnrolmentAddForm
-from .imports import ImportNotApplicable, completion_import_confirm, completion_import_preview, parse_completions_csv
+from .imports import (
+    ImportNotApplicable,
+    RowKind,
+    completion_import_confirm,
+    completion_import_preview,
+    completion_import_retry,
+    completion_import_template,
+    parse_completions_csv,
+)
 from .models import CompletionImport, Course, Enrolment, EnrolmentStatus, ImportStatus
 from .selectors import import_failures, import_progress
 from .services import Completion, CompletionReport, enrolment_enrol, enrolment_withdraw, enrolments_complete_report
@@ -100,7 +108,8 @@ def completion_messages(report: CompletionReport, *, withdrawn: int = 0) -> list
 @admin.register(Course)
 class CourseAdmin(IssuerScopedAdmin):
     edit_capability = Capability.EDIT
-    list_display = ("title", "code", "issuer", "badge_class", "starts_on", "ends_on", "hours")
+    # Both names of a course that imports and the API accept, where staff can copy them.
+    list_display = ("title", "code", "public_id", "issuer", "badge_class", "starts_on", "ends_on", "hours")
     search_fields = ("title", "code")
     autocomplete_fields = ("badge_class",)
 
@@ -215,6 +224,11 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="courses_enrolment_import"),
             path(
+                "import/template.csv",
+                self.admin_site.admin_view(self.import_template_view),
+                name="courses_enrolment_import_template",
+            ),
+            path(
                 "import/<str:public_id>/",
                 self.admin_site.admin_view(self.import_confirm_view),
                 name="courses_enrolment_import_confirm",
@@ -239,6 +253,19 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
         context = {**self.admin_site.each_context(request), "title": _("Import enrolments and completions")}
         return TemplateResponse(request, "admin/courses/import_upload.html", {**context, "form": form})
 
+    def import_template_view(self, request):
+        """The import template (header and an example row naming one of the staff member's courses)."""
+        issuers = issuers_for_user(user=request.user, capability=Capability.AWARD)
+        if not issuers.exists():
+            raise PermissionDenied
+        course = Course.objects.filter(issuer__in=issuers).order_by("code").first()
+        language = get_language() or "en"
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        name = "modele-import.csv" if language.startswith("fr") else "import-template.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        completion_import_template(stream=response, language=language, course_code=course.code if course else "py101")
+        return response
+
     def import_confirm_view(self, request, public_id):
         allowed = issuers_for_user(user=request.user, capability=Capability.AWARD)
         record = get_object_or_404(CompletionImport, public_id=public_id, issuer__in=allowed)
@@ -250,25 +277,34 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
                 return redirect("admin:courses_enrolment_import_confirm", public_id=public_id)
             record.refresh_from_db()
             if applied_now:
+                counts = record.applied_counts
                 self.message_user(
                     request,
-                    _("Imported: %(enrolled)d enrolment(s), %(completed)d completion(s).")
-                    % {"enrolled": record.enrolled_count, "completed": record.completed_count},
+                    _("Imported: %(new)d new, %(enrol)d enrolled only, %(correct)d corrected, %(unchanged)d unchanged.")
+                    % {kind: counts.get(kind, 0) for kind in ("new", "enrol", "correct", "unchanged")},
                     messages.SUCCESS,
                 )
             else:
                 self.message_user(request, _("The import is running; this page follows its progress."))
             return redirect("admin:courses_completionimport_progress", public_id=public_id)
         parsed = parse_completions_csv(issuer=record.issuer, content=bytes(record.content))
+        lines = [(line, kind, RowKind.LABELS[kind], row, detail) for line, kind, row, detail in parsed.lines()]
         context = {
             **self.admin_site.each_context(request),
             "title": _("Check the import"),
             "record": record,
             "parsed": parsed,
+            "file_errors": [e for e in parsed.errors if e.line <= 1],
+            "summary": RowKind.summary(parsed.counts()),
             "applied": record.status == ImportStatus.APPLIED,
-            "preview_rows": parsed.rows[:200],
+            "started": record.status in (ImportStatus.APPLYING, ImportStatus.FAILED),
+            "preview_lines": lines[:PREVIEW_MAX_LINES],
+            "hidden_lines": max(0, len(lines) - PREVIEW_MAX_LINES),
         }
         return TemplateResponse(request, "admin/courses/import_preview.html", context)
+
+
+PREVIEW_MAX_LINES = 500  # rows listed in file order by the preview; its summary counts them all
 
 
 @admin.register(CompletionImport)
@@ -287,8 +323,24 @@ class CompletionImportAdmin(IssuerScopedAdmin):
         "completed_count",
         "created_at",
         "applied_at",
+        "failed_at",
+        "failure_reason",
     )
     readonly_fields = fields
+    actions = ["retry"]
+
+    @admin.action(description=_("Retry the selected failed imports"))
+    def retry(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        done = 0
+        for record in queryset.filter(status=ImportStatus.FAILED):
+            try:
+                completion_import_retry(actor=request.user, completion_import=record)
+            except ImportNotApplicable as exc:
+                self.message_user(request, f"{record.filename}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, _("%(count)d failed import(s) retried.") % {"count": done})
 
     def get_urls(self):
         return [
@@ -301,6 +353,11 @@ class CompletionImportAdmin(IssuerScopedAdmin):
                 "<str:public_id>/progress.json",
                 self.admin_site.admin_view(self.progress_json),
                 name="courses_completionimport_progress_json",
+            ),
+            path(
+                "<str:public_id>/retry/",
+                self.admin_site.admin_view(self.retry_view),
+                name="courses_completionimport_retry",
             ),
             path(
                 "<str:public_id>/failures.csv",
@@ -321,8 +378,30 @@ class CompletionImportAdmin(IssuerScopedAdmin):
             "record": record,
             "progress": import_progress(completion_import=record),
             "opts": self.model._meta,
+            "failed": record.status == ImportStatus.FAILED,
+            "can_retry": user_can(user=request.user, issuer_id=record.issuer_id, capability=Capability.AWARD),
+            "report": RowKind.summary(record.applied_counts) if record.status == ImportStatus.APPLIED else None,
+            "planned": RowKind.summary(record.preview_counts) if record.preview_counts else None,
         }
         return TemplateResponse(request, "admin/courses/import_progress.html", context)
+
+    def retry_view(self, request, public_id):
+        record = self._record(request, public_id)
+        if request.method != "POST":
+            return redirect("admin:courses_completionimport_progress", public_id=public_id)
+        if not user_can(user=request.user, issuer_id=record.issuer_id, capability=Capability.AWARD):
+            raise PermissionDenied
+        try:
+            applied_now = completion_import_retry(actor=request.user, completion_import=record)
+        except ImportNotApplicable as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Imported.") if applied_now else _("The import is running again; this page follows its progress."),
+                messages.SUCCESS,
+            )
+        return redirect("admin:courses_completionimport_progress", public_id=public_id)
 
     def progress_json(self, request, public_id):
         record = self._record(request, public_id)

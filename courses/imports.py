@@ -1,32 +1,125 @@
-"""CSV import of enrolments and completions: a dry run that lists every bad row, then an all-or-nothing apply.
+"""CSV import of enrolments and completions: a dry run that says what each row will do, then an all-or-nothing
+apply whose report counts the same kinds; a failed apply is recorded with its reason and can be retried.
 
-Columns (header row required, case and spacing ignored): email, name, course (the course code), and optionally
-completed (empty/no = enrol only; yes = completed now; YYYY-MM-DD = completed that day), evidence_url, narrative.
+Columns (header row required; English or French, case, accents and spacing ignored, see COLUMN_ALIASES): email,
+name, course (the course code or its public id), and optionally completed (empty/no = enrol only; yes = completed
+now; a date, 2026-05-31 or 31/05/2026 = completed that day), evidence_url, narrative. Comma, semicolon (Excel in
+French and German locales) and tab separated files are read alike. Decision 0015 says what each row kind does.
 """
 
 import csv
 import io
+import logging
+import re
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from badges.models import Award, AwardStatus
 from badges.openbadges.hashing import normalize_email
+from badges.services import AwardError, award_correct, award_correction_effects
 from issuers.models import Issuer
 from issuers.services import audit_record
+from issuers.spreadsheets import SpreadsheetWriter
 from issuers.validators import single_line_problem
+from learners.models import Learner, LearnerName
+from learners.services import learner_name_set
 
-from .models import CompletionImport, Course, ImportStatus
+from .models import CompletionImport, Course, Enrolment, EnrolmentStatus, ImportStatus
 from .services import Completion, enrolments_complete, enrolments_enrol
+
+log = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("email", "name", "course")
 OPTIONAL_COLUMNS = ("completed", "evidence_url", "narrative")
-YES = {"yes", "y", "true", "1", "completed", "x"}
-NO = {"", "no", "n", "false", "0"}
+# Header spellings met in institutions' files, compared after _column_key (lower case, no accents, -_'. as spaces).
+COLUMN_ALIASES = {
+    "email": (
+        "email",
+        "e mail",
+        "mail",
+        "email address",
+        "e mail address",
+        "courriel",
+        "adresse e mail",
+        "adresse email",
+        "adresse courriel",
+        "adresse electronique",
+        "mel",
+    ),
+    "name": ("name", "full name", "learner name", "learner", "nom", "nom complet", "nom et prenom", "prenom nom"),
+    "course": (
+        "course",
+        "course code",
+        "course id",
+        "code",
+        "code du cours",
+        "code cours",
+        "cours",
+        "identifiant du cours",
+    ),
+    "completed": (
+        "completed",
+        "completed on",
+        "completed at",
+        "completion date",
+        "date completed",
+        "date of completion",
+        "date de fin",
+        "date d achevement",
+        "achevement",
+        "termine",
+        "date de reussite",
+        "fini",
+    ),
+    "evidence_url": ("evidence url", "evidence", "evidence link", "url de la preuve", "preuve", "lien de la preuve"),
+    "narrative": ("narrative", "comment", "comments", "commentaire", "commentaires", "recit", "narration"),
+}
+ALIASES = {alias: key for key, aliases in COLUMN_ALIASES.items() for alias in aliases}
+# Yes and no in English and French (o/n is how French forms abbreviate oui/non).
+YES = {"yes", "y", "true", "1", "x", "completed", "oui", "o", "vrai", "termine"}
+NO = {"", "no", "n", "false", "0", "non", "faux"}
+DELIMITERS = ",;\t"
+DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T][\d:.+Z-]*)?")
+
+# Template columns and example, in each language the admin speaks (the French one uses semicolons, as Excel does).
+TEMPLATE_HEADERS = {
+    "en": ("email", "name", "course", "completed", "evidence_url", "narrative"),
+    "fr": ("Courriel", "Nom", "Code du cours", "Date de fin", "URL de la preuve", "Commentaire"),
+}
+
+
+class RowKind:
+    """What applying a row does. The preview shows it per row; the report counts the same kinds."""
+
+    NEW = "new"  # enrol (if needed), complete and issue the badge
+    ENROL = "enrol"  # enrol only: no completion given
+    UNCHANGED = "unchanged"  # already there with the same data: nothing happens
+    CORRECT = "correct"  # the live award differs (name, evidence, narrative): corrected (re-issued if signed data)
+    REFUSED = "refused"  # the row cannot be imported; the reason says why (and nothing of the file is imported)
+    ALL = (NEW, ENROL, UNCHANGED, CORRECT, REFUSED)
+    LABELS = {
+        NEW: gettext_lazy("New: enrol, complete, issue"),
+        ENROL: gettext_lazy("Enrol only"),
+        UNCHANGED: gettext_lazy("Unchanged"),
+        CORRECT: gettext_lazy("Will correct"),
+        REFUSED: gettext_lazy("Refused"),
+        "expired": gettext_lazy("of the new: already expired (recorded, not e-mailed)"),
+    }
+
+    @classmethod
+    def summary(cls, counts: dict) -> list[tuple[str, str, int]]:
+        """(kind, label, count) in display order, "expired" last, for the preview and the report."""
+        return [(kind, cls.LABELS[kind], counts.get(kind, 0)) for kind in (*cls.ALL, "expired")]
 
 
 @dataclass(frozen=True)
@@ -44,6 +137,12 @@ class ImportRow:
     completed_at: datetime | None
     evidence_url: str
     narrative: str
+    kind: str = RowKind.NEW
+    detail: str = ""  # what happens, in words, for the preview
+    expires_on: datetime | None = None  # set when a back-dated completion is already past its validity
+    award: Award | None = None  # the live award a correction applies to
+    corrections: dict = field(default_factory=dict)  # award_correct's arguments
+    rename: bool = False  # a new completion whose learner this institution knew by another name
 
 
 @dataclass
@@ -55,6 +154,21 @@ class ParsedImport:
     def ok(self) -> bool:
         return not self.errors and bool(self.rows)
 
+    def counts(self) -> dict[str, int]:
+        """{kind: rows} for every kind, refused rows included, and "expired": new completions already expired."""
+        result = dict.fromkeys(RowKind.ALL, 0)
+        for row in self.rows:
+            result[row.kind] += 1
+        result[RowKind.REFUSED] = len([e for e in self.errors if e.line > 1])
+        result["expired"] = len([r for r in self.rows if r.expires_on is not None])
+        return result
+
+    def lines(self) -> list[tuple[int, str, ImportRow | None, str]]:
+        """Every data row in file order as (line, kind, row or None, what happens), for the preview."""
+        entries = [(r.line, r.kind, r, r.detail) for r in self.rows]
+        entries += [(e.line, RowKind.REFUSED, None, e.message) for e in self.errors if e.line > 1]
+        return sorted(entries, key=lambda entry: entry[0])
+
 
 def _decode(content: bytes) -> str:
     try:
@@ -65,20 +179,53 @@ def _decode(content: bytes) -> str:
         ) from None
 
 
+def _plain(text: str) -> str:
+    """Lower case without accents: 'Date d'Achèvement' and 'date d'achevement' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\ufeff", "").strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _column_key(header: str) -> str:
-    return "_".join(header.strip().lower().replace("-", " ").split())
+    words = re.sub(r"[-_'’.:]", " ", _plain(header)).split()
+    spaced = " ".join(words)
+    return ALIASES.get(spaced, "_".join(words))
+
+
+def _delimiter(text: str) -> str:
+    """The header line's delimiter among comma, semicolon and tab (csv.Sniffer restricted to them); comma if unsure."""
+    header = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(header, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: header.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _parse_day(text: str) -> date | None:
+    """ISO (2026-05-31, also with a time) or day first (31/05/2026, 31.05.2026, 31-05-2026); None if neither."""
+    for pattern, order in ((ISO_DAY, (0, 1, 2)), (DAY_FIRST, (2, 1, 0))):
+        match = pattern.fullmatch(text)
+        if match:
+            parts = [int(match.group(i + 1)) for i in order]
+            try:
+                return date(*parts)
+            except ValueError:
+                return None
+    return None
 
 
 def _parse_completed(value: str, now: datetime) -> datetime | None:
-    text = value.strip().lower()
+    text = _plain(value)
     if text in NO:
         return None
     if text in YES:
         return now
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"'completed' must be empty, yes/no, or a date like 2026-05-31, not '{value}'") from None
+    day = _parse_day(text)
+    if day is None:
+        raise ValueError(
+            f"'completed' must be empty, yes/no (oui/non), or a date like 2026-05-31 or 31/05/2026, not '{value}'"
+        )
     if day > now.date():
         raise ValueError(f"'completed' date {value} is in the future")
     # Noon UTC of that day, but never later than now: a badge must not be issued in the future.
@@ -86,7 +233,10 @@ def _parse_completed(value: str, now: datetime) -> datetime | None:
 
 
 def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
-    """Check every row; return the good rows and an error per bad row. Writes nothing."""
+    """Check every row and say what applying it would do; return the rows and an error per refused row.
+
+    Writes nothing. A few queries per 1,000 rows (the existing learners, names, enrolments and awards in bulk).
+    """
     result = ParsedImport()
     if len(content) > settings.CSV_IMPORT_MAX_BYTES:
         result.errors.append(RowError(0, f"The file is larger than {settings.CSV_IMPORT_MAX_BYTES // 1_000_000} MB."))
@@ -99,7 +249,7 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
     if "\x00" in text:
         result.errors.append(RowError(0, "The file contains NUL bytes; it is not a CSV text file."))
         return result
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -121,9 +271,10 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
     if result.errors:
         return result
 
-    # Only this institution's codes are looked at: whether another institution has a course with a given code
-    # is not this uploader's business, so an unknown and a foreign code get the same message.
-    courses = {c.code.lower(): c for c in Course.objects.filter(issuer=issuer).select_related("badge_class")}
+    # Only this institution's courses are looked at, by code or public id: whether another institution has a course
+    # with a given code or id is not this uploader's business, so an unknown and a foreign one get the same message.
+    own = list(Course.objects.filter(issuer=issuer).select_related("badge_class"))
+    courses = {c.public_id: c for c in own} | {c.code.lower(): c for c in own}
     url_ok = URLValidator(schemes=["http", "https"])
     now = timezone.now()
     seen: dict[tuple[str, int], int] = {}
@@ -152,10 +303,11 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
                 problems.append("the name is longer than 200 characters")
             elif single_line_problem(row["name"]):  # a quoted cell may hold a line break: e-mail header injection
                 problems.append("the name contains a line break or another control character")
-            code = row["course"].lower()
-            course = courses.get(code)
+            course = courses.get(row["course"]) or courses.get(row["course"].lower())
             if course is None:
-                problems.append(f"unknown course '{row['course']}' (no course with this code at {issuer.name})")
+                problems.append(
+                    f"unknown course '{row['course']}' (no course with this code or public id at {issuer.name})"
+                )
             try:
                 completed_at = _parse_completed(row.get("completed", ""), now)
             except ValueError as exc:
@@ -182,7 +334,121 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
         result.errors.append(RowError(reader.line_num, f"The file cannot be read as CSV: {exc}."))
     if not result.rows and not result.errors:
         result.errors.append(RowError(2, "The file has a header but no rows."))
+    _classify(issuer=issuer, parsed=result, now=now)
     return result
+
+
+def _in_chunks(values: list, size: int = 1000):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _classify(*, issuer: Issuer, parsed: ParsedImport, now: datetime) -> None:
+    """Say what each good row does, against what the database holds now; rows that cannot be applied become errors.
+
+    Bulk: the learners, this institution's names for them, their enrolments in its courses and those enrolments'
+    awards are each read once per 1,000 addresses, so a 10,000-row file of new learners costs ten queries.
+    """
+    learners: dict[str, Learner] = {}
+    for chunk in _in_chunks(sorted({r.email for r in parsed.rows})):
+        learners.update({learner.email: learner for learner in Learner.objects.filter(email__in=chunk)})
+    learner_ids = sorted(learner.pk for learner in learners.values())
+    names: dict[int, str] = {}
+    enrolments: dict[tuple[int, int], Enrolment] = {}
+    live: dict[int, Award] = {}
+    latest: dict[int, Award] = {}
+    for chunk in _in_chunks(learner_ids):
+        names.update(LearnerName.objects.filter(issuer=issuer, learner_id__in=chunk).values_list("learner_id", "name"))
+        found = Enrolment.objects.filter(course__issuer=issuer, learner_id__in=chunk)
+        enrolments.update({(e.course_id, e.learner_id): e for e in found})
+    enrolment_ids = sorted(e.pk for e in enrolments.values() if e.status == EnrolmentStatus.COMPLETED)
+    for chunk in _in_chunks(enrolment_ids):
+        awards = Award.objects.filter(enrolment_id__in=chunk).defer(
+            "ob2_assertion", "ob2_jws", "ob3_credential", "ob3_jwt"
+        )
+        for award in awards.order_by("created_at", "id"):
+            latest[award.enrolment_id] = award
+            if award.status != AwardStatus.REVOKED:
+                live[award.enrolment_id] = award
+    good = []
+    for row in parsed.rows:
+        learner = learners.get(row.email)
+        enrolment = enrolments.get((row.course.pk, learner.pk)) if learner else None
+        own_name = names.get(learner.pk) if learner else None
+        problem = _classify_row(row, enrolment, own_name, learner, live, latest, now)
+        if problem:
+            parsed.errors.append(RowError(row.line, problem))
+        else:
+            good.append(row)
+    parsed.rows = good
+    parsed.errors.sort(key=lambda e: e.line)
+
+
+def _classify_row(row, enrolment, own_name, learner, live, latest, now) -> str:
+    """Set the row's kind and detail; return a refusal reason instead when it cannot be applied.
+
+    Names are compared with this institution's own name for the learner only (LearnerName): another
+    institution's name for the same address is never shown or compared (learners.names).
+    """
+    # Rows written before LearnerName existed show the learner's first name on this institution's pages too.
+    current_name = own_name if own_name is not None else (learner.name if learner and enrolment else row.name)
+    renamed = row.name != current_name
+    rename_note = _(" The institution's name for this learner changes from “%(old)s” to “%(new)s”.") % {
+        "old": current_name,
+        "new": row.name,
+    }
+    if row.completed_at is None:
+        if enrolment is None:
+            row.kind, row.detail = RowKind.ENROL, _("Enrol (no completion yet).")
+        else:
+            row.kind = RowKind.UNCHANGED
+            row.detail = _("Nothing: already enrolled (%(status)s).") % {"status": enrolment.get_status_display()}
+        return ""
+    if enrolment is not None and enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return f"{row.email} withdrew from {row.course.code}; a withdrawn enrolment is not completed by an import."
+    award = live.get(enrolment.pk) if enrolment is not None else None
+    if award is None and enrolment is not None and enrolment.pk in latest:
+        revoked = latest[enrolment.pk]
+        return (
+            f"The badge of {row.email} for {row.course.code} was revoked on {revoked.revoked_at:%Y-%m-%d} "
+            f"({revoked.revocation_reason or 'no reason given'}); re-issue it from the award's page, not by an import."
+        )
+    if award is None:
+        row.kind, row.detail = RowKind.NEW, _("Enrol, complete and issue the badge.")
+        # A learner this institution has named otherwise gets the file's name (a new learner's is simply recorded).
+        row.rename = own_name is not None and renamed
+        validity = row.course.badge_class.validity_days
+        if validity and row.completed_at + timedelta(days=validity) <= now:
+            row.expires_on = row.completed_at + timedelta(days=validity)
+            row.detail += " " + _("Already expired on %(date)s: will be recorded, not e-mailed as a new badge.") % {
+                "date": f"{row.expires_on:%Y-%m-%d}"
+            }
+        if row.rename:
+            row.detail += rename_note
+        return ""
+    corrections = {
+        "name": row.name if renamed else None,
+        "evidence_url": row.evidence_url or None,  # an empty cell keeps what the award has
+        "narrative": row.narrative or None,
+    }
+    effects = award_correction_effects(award=award, current_name=current_name, **corrections)
+    if not effects:
+        row.kind, row.detail = RowKind.UNCHANGED, _("Nothing: the badge was already awarded with the same data.")
+        return ""
+    if "reissue" in effects and award.status != AwardStatus.ISSUED:
+        return (
+            f"The badge of {row.email} for {row.course.code} is {award.status}, not issued yet: its evidence can be "
+            "corrected once it is issued."
+        )
+    row.kind, row.award = RowKind.CORRECT, award
+    row.corrections = {k: v for k, v in corrections.items() if v is not None}
+    parts = []
+    if "name" in effects:
+        parts.append(rename_note.strip())
+    if "reissue" in effects:
+        parts.append(_("The evidence changes: the badge is re-issued and the current one revoked as “superseded”."))
+    row.detail = _("Will correct.") + " " + " ".join(parts)
+    return ""
 
 
 def completion_import_preview(*, actor, issuer: Issuer, filename: str, content: bytes):
@@ -196,6 +462,7 @@ def completion_import_preview(*, actor, issuer: Issuer, filename: str, content: 
         status=ImportStatus.PREVIEWED if parsed.ok else ImportStatus.REJECTED,
         row_count=len(parsed.rows) + len([e for e in parsed.errors if e.line > 1]),
         error_count=len(parsed.errors),
+        preview_counts=parsed.counts(),
     )
     return record, parsed
 
@@ -214,67 +481,200 @@ def completion_import_apply(
     the caller passes the check it has just made of this record's file in the same breath (the one-step command),
     where a course deleted in between fails the whole transaction instead.
 
-    Rows go through the batch enrolment and completion services (the one completion path), 1,000 at a time
-    inside one transaction; the created awards are queued for issuing when it commits.
+    New rows go through the batch enrolment and completion services (the one completion path), 1,000 at a time
+    inside one transaction; the created awards are queued for issuing when it commits. Corrections go through
+    badges.services.award_correct, one by one (they are few). The report counts each kind as the preview did.
     """
     with transaction.atomic():
         record = CompletionImport.objects.select_for_update().get(pk=completion_import.pk)
         if record.status == ImportStatus.APPLIED:
             raise ImportNotApplicable("This import was already applied.")
+        if record.status == ImportStatus.FAILED:
+            raise ImportNotApplicable("This import failed; retry it from its page.")
         if parsed is None:
             parsed = parse_completions_csv(issuer=record.issuer, content=bytes(record.content))
         if not parsed.ok:
             raise ImportNotApplicable(
                 f"The file now has {len(parsed.errors)} error(s); nothing was imported. Upload it again to see them."
             )
-        award_ids: list[int] = []
-        completed = 0
-        for start in range(0, len(parsed.rows), 1000):
-            chunk = parsed.rows[start : start + 1000]
-            enrolments = enrolments_enrol(actor=actor, course_people=[(r.course, r.email, r.name) for r in chunk])
-            completions = [
-                Completion(enrolment, row.completed_at, row.evidence_url, row.narrative)
-                for row, enrolment in zip(chunk, enrolments, strict=True)
-                if row.completed_at is not None
-            ]
-            if completions:
-                awards = enrolments_complete(actor=actor, completions=completions)
-                award_ids.extend(a.id for a in awards)
-                completed += len(completions)
+        try:
+            award_ids = _apply_rows(actor=actor, rows=parsed.rows)
+        except (ValidationError, AwardError) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            raise ImportNotApplicable(f"Nothing was imported: {' '.join(messages)}") from None
+        counts = parsed.counts()
         record.status = ImportStatus.APPLIED
         record.applied_at = timezone.now()
-        record.enrolled_count, record.completed_count = len(parsed.rows), completed
+        record.enrolled_count = counts[RowKind.NEW] + counts[RowKind.ENROL]
+        record.completed_count = len(award_ids)
         record.award_ids = award_ids
-        record.save(update_fields=["status", "applied_at", "enrolled_count", "completed_count", "award_ids"])
-        audit_record(
-            actor=actor,
-            action="import.apply",
-            target=record,
-            issuer=record.issuer,
-            enrolled=len(parsed.rows),
-            completed=completed,
+        record.applied_counts = counts
+        record.save(
+            update_fields=["status", "applied_at", "enrolled_count", "completed_count", "award_ids", "applied_counts"]
         )
+        audit_record(actor=actor, action="import.apply", target=record, issuer=record.issuer, **counts)
     return record
+
+
+def _apply_rows(*, actor, rows: list[ImportRow]) -> list[int]:
+    """Write the rows (inside the caller's transaction); return the ids of the awards created or corrected."""
+    award_ids: list[int] = []
+    enrol = [r for r in rows if r.kind in (RowKind.NEW, RowKind.ENROL)]
+    for chunk in _in_chunks(enrol):
+        enrolments = enrolments_enrol(actor=actor, course_people=[(r.course, r.email, r.name) for r in chunk])
+        for row, enrolment in zip(chunk, enrolments, strict=True):
+            if row.rename:  # a known learner under a corrected name: this institution's name, before its badge
+                learner_name_set(issuer=row.course.issuer, learner=enrolment.learner, name=row.name)
+        completions = [
+            Completion(enrolment, row.completed_at, row.evidence_url, row.narrative)
+            for row, enrolment in zip(chunk, enrolments, strict=True)
+            if row.kind == RowKind.NEW
+        ]
+        if completions:
+            awards = enrolments_complete(actor=actor, completions=completions)
+            award_ids.extend(a.id for a in awards)
+    for row in rows:
+        if row.kind == RowKind.CORRECT:
+            award_ids.append(award_correct(actor=actor, award=row.award, **row.corrections).id)
+    return award_ids
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """What staff are told about a failed apply. Database errors are named, not quoted: their text may carry
+    connection details; the server log has the full error."""
+    from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded):
+        return "The worker ran out of time (its time limit) before the import was written."
+    if isinstance(exc, ImportNotApplicable):
+        return str(exc)
+    if isinstance(exc, DatabaseError):
+        return f"A database error ({type(exc).__name__}) stopped the import; the server log has the details."
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def completion_import_fail(*, completion_import: CompletionImport, reason: str) -> bool:
+    """Mark an import that was being applied as failed (nothing was written: the apply is one transaction).
+    Returns False if it was not being applied (applied meanwhile, or already failed)."""
+    with transaction.atomic():
+        updated = CompletionImport.objects.filter(
+            pk=completion_import.pk, status__in=[ImportStatus.APPLYING, ImportStatus.PREVIEWED]
+        ).update(status=ImportStatus.FAILED, failed_at=timezone.now(), failure_reason=reason)
+        if updated:
+            audit_record(
+                actor=None,
+                action="import.fail",
+                target=completion_import,
+                issuer=completion_import.issuer,
+                reason=reason,
+            )
+    return bool(updated)
+
+
+def completion_import_apply_failing(*, actor, completion_import: CompletionImport) -> CompletionImport:
+    """Apply, and if that fails for any reason mark the import failed with the reason (then re-raise)."""
+    try:
+        return completion_import_apply(actor=actor, completion_import=completion_import)
+    except BaseException as exc:
+        log.exception("CSV import %s failed", completion_import.public_id)
+        completion_import_fail(completion_import=completion_import, reason=_failure_reason(exc))
+        raise
+
+
+def completion_import_retry(*, actor, completion_import: CompletionImport) -> bool:
+    """Try a failed import again (applied now, or handed to a worker). Returns True if applied now."""
+    with transaction.atomic():
+        updated = CompletionImport.objects.filter(pk=completion_import.pk, status=ImportStatus.FAILED).update(
+            status=ImportStatus.PREVIEWED, failed_at=None, failure_reason="", applying_since=None
+        )
+        if not updated:
+            raise ImportNotApplicable("Only a failed import can be retried.")
+        audit_record(actor=actor, action="import.retry", target=completion_import, issuer=completion_import.issuer)
+    completion_import.refresh_from_db()
+    return completion_import_confirm(actor=actor, completion_import=completion_import)
+
+
+def completion_imports_fail_stale(*, now: datetime | None = None) -> int:
+    """The periodic sweep: an import "applying" for longer than CSV_IMPORT_STALE_SECONDS (more than the task's hard
+    time limit) has no worker left that could finish it. Marked failed, with a retry. Returns how many."""
+    now = now or timezone.now()
+    seconds = settings.CSV_IMPORT_STALE_SECONDS
+    cutoff = now - timedelta(seconds=seconds)
+    stale = CompletionImport.objects.filter(status=ImportStatus.APPLYING, applying_since__lte=cutoff)
+    reason = (
+        f"The worker made no progress for {seconds // 60} minutes: it stopped, or never picked the import up. "
+        "Nothing was written; retry it."
+    )
+    failed = 0
+    for record in stale.select_related("issuer"):
+        failed += completion_import_fail(completion_import=record, reason=reason)
+    return failed
 
 
 def completion_import_confirm(*, actor, completion_import: CompletionImport) -> bool:
     """Apply now (small files) or hand the import to a worker (large ones). Returns True if applied now.
 
-    If the broker cannot take the task, the import is applied here rather than lost.
+    If the broker cannot take the task, the import is applied here rather than lost. An inline apply that fails
+    (not for its file's content) is recorded as failed and reported as ImportNotApplicable.
     """
     if completion_import.row_count <= INLINE_APPLY_MAX_ROWS:
-        completion_import_apply(actor=actor, completion_import=completion_import)
+        _apply_inline(actor=actor, completion_import=completion_import)
         return True
     from .tasks import completion_import_apply_task
 
     updated = CompletionImport.objects.filter(pk=completion_import.pk, status=ImportStatus.PREVIEWED).update(
-        status=ImportStatus.APPLYING
+        status=ImportStatus.APPLYING, applying_since=timezone.now()
     )
     if not updated:
         raise ImportNotApplicable("This import was already confirmed.")
     try:
         completion_import_apply_task.apply_async(args=[completion_import.pk, getattr(actor, "pk", None)], retry=False)
     except Exception:  # noqa: BLE001 — broker down: do the work here instead
-        completion_import_apply(actor=actor, completion_import=completion_import)
+        _apply_inline(actor=actor, completion_import=completion_import)
         return True
     return False
+
+
+def _apply_inline(*, actor, completion_import: CompletionImport) -> None:
+    try:
+        completion_import_apply(actor=actor, completion_import=completion_import)
+    except ImportNotApplicable:
+        raise
+    except Exception as exc:  # noqa: BLE001 — told to the staff member, recorded on the import, logged in full
+        log.exception("CSV import %s failed", completion_import.public_id)
+        reason = _failure_reason(exc)
+        completion_import_fail(completion_import=completion_import, reason=reason)
+        raise ImportNotApplicable(f"The import failed: {reason} Nothing was written; you can retry it.") from None
+
+
+def completion_import_template(*, stream, language: str, course_code: str) -> None:
+    """Write the import template (header row and one example row) to `stream`, through the spreadsheet-safe writer.
+
+    French staff get French headers, semicolons and a day-first date, as Excel writes them in a French locale;
+    both templates import as they are.
+    """
+    french = language.startswith("fr")
+    today = timezone.localdate()
+    example = (
+        (
+            "ada@example.org",
+            "Ada Lovelace",
+            course_code,
+            f"{today:%d/%m/%Y}",
+            "https://example.org/portfolio/ada",
+            "Projet final : un tableau de bord",
+        )
+        if french
+        else (
+            "ada@example.org",
+            "Ada Lovelace",
+            course_code,
+            today.isoformat(),
+            "https://example.org/portfolio/ada",
+            "Final project: a data dashboard",
+        )
+    )
+    stream.write("\ufeff")  # the byte-order mark that makes Excel read the file as UTF-8
+    writer = SpreadsheetWriter(stream, delimiter=";" if french else ",")
+    writer.writerow(TEMPLATE_HEADERS["fr" if french else "en"])
+    writer.writerow(example)

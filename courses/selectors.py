@@ -1,10 +1,21 @@
-"""Reads about courses: the progress and failures of a CSV import."""
+"""Reads about courses: a course named by its code or public id, the progress and failures of a CSV import."""
 
 from dataclasses import dataclass
 
 from badges.selectors import award_status_counts, awards_failed
 
-from .models import CompletionImport
+from .models import CompletionImport, Course
+
+
+def courses_by_reference(*, reference: str, issuer_ids) -> list[Course]:
+    """The courses `reference` names among these institutions' (None: every institution): the one with that public
+    id, else those with that code (case ignored; a code is unique per institution, so more than one means the
+    caller must give the public id). The API and the CSV import name courses alike."""
+    courses = Course.objects.select_related("badge_class")
+    if issuer_ids is not None:
+        courses = courses.filter(issuer__in=issuer_ids)
+    by_id = list(courses.filter(public_id=reference)[:1])
+    return by_id or list(courses.filter(code__iexact=reference)[:2])
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from issuers.validators import single_line_problem
 
 
 class CompletionInput(serializers.Serializer):
-    course = serializers.CharField(max_length=32, help_text="The course's public id (shown in the admin).")
+    course = serializers.CharField(
+        max_length=40, help_text="The course's code or its public id (both shown in the admin's course list)."
+    )
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=200)
     completed_at = serializers.DateTimeField(required=False, help_text="Defaults to now; never in the future.")

@@ -13,7 +13,7 @@ from badges.models import Award
 from issuers.permissions import Capability
 from issuers.selectors import issuer_ids_for_user
 
-from ..models import Course
+from ..selectors import courses_by_reference
 from ..services import enrolment_complete, enrolment_enrol
 from .permissions import CanAwardForCourse, api_key_of
 from .serializers import AwardOutput, CompletionInput
@@ -31,7 +31,7 @@ class CompletionView(APIView):
             400: OpenApiResponse(description="The input is not valid; each field's problem is named."),
             401: OpenApiResponse(description="No API key, or the key is unknown, revoked or expired (`detail`)."),
             403: OpenApiResponse(description="The key's scope is 'read', or the staff role cannot award."),
-            404: OpenApiResponse(description="No course with this id at the key's institution."),
+            404: OpenApiResponse(description="No course with this code or public id at the key's institution."),
             429: OpenApiResponse(description="Too many calls with this key, or too many refused keys."),
         },
         summary="Record a course completion (creates the learner's badge)",
@@ -49,12 +49,15 @@ class CompletionView(APIView):
         # like a course that does not exist (no oracle for other institutions' ids).
         visible = {key.issuer_id} if key else issuer_ids_for_user(user=request.user, capability=Capability.VIEW)
         actor = None if key else request.user  # a key is no user; the audit rows carry no person
-        courses = Course.objects.select_related("badge_class")
-        if visible is not None:
-            courses = courses.filter(issuer__in=visible)
-        course = courses.filter(public_id=values["course"]).first()
-        if course is None:
-            raise NotFound("No course with this id at your institutions.")
+        # The course's public id or its code, as in the admin's CSV import.
+        found = courses_by_reference(reference=values["course"], issuer_ids=visible)
+        if not found:
+            raise NotFound("No course with this code or id at your institutions.")
+        if len(found) > 1:
+            raise ValidationError(
+                {"course": ["Several of your institutions have a course with this code; give the course's public id."]}
+            )
+        course = found[0]
         self.check_object_permissions(request, course)
         existed = Award.objects.filter(enrolment__course=course, learner__email=values["email"].strip().lower())
         created = not existed.exists()

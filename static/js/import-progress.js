@@ -14,6 +14,11 @@
         ["percent", "rows", "completions", "issued", "pending", "failed"].forEach(function (key) {
           set("progress-" + key, data[key]);
         });
+        // A worker finished or failed the import: reload once for its report, or its reason and retry button.
+        if (root.getAttribute("data-status") === "applying" && data.status !== "applying") {
+          window.location.reload();
+          return;
+        }
         set("progress-status", data.status);
         if (data.status === "applying" || data.pending > 0) { window.setTimeout(tick, 2000); }
       })

@@ -66,7 +66,7 @@ def test_anonymous_and_non_staff_are_refused(course):
         ({"evidence_url": "javascript:alert(1)"}, "evidence_url"),
         ({"completed_at": "2999-01-01T00:00:00Z"}, "completed_at"),
         ({"completed_at": "yesterday"}, "completed_at"),
-        ({"course": "x" * 40}, "course"),
+        ({"course": "x" * 41}, "course"),  # longer than any code (40) or public id
     ],
 )
 def test_bad_input_is_a_clear_400_and_writes_nothing(course, payload, field):

@@ -101,3 +101,27 @@ def test_mark_completed_reports_each_outcome_with_its_count(enrolments_in_every_
     assert "1 withdrawn enrolment was skipped." in text, messages
     assert "2 enrolment" not in text and "5 enrolment" not in text and "4 enrolment" not in text, messages
     assert Award.objects.get(enrolment=e["enrolled"]).status == AwardStatus.PENDING
+
+
+def test_adding_an_enrolment_that_exists_says_so_instead_of_added(owner_client):
+    """Enrolling someone already on the course answered "was added successfully" and changed nothing. It says they
+    were already enrolled; and a name typed for a learner the institution already names differently is not
+    silently dropped: the page says which name their badges carry."""
+    client, owner = owner_client
+    course = CourseFactory(issuer=owner.issuer)
+    first = client.post(
+        reverse("admin:courses_enrolment_add"),
+        {"course": course.pk, "email": "ada@example.net", "name": "Ada Lovelace"},
+        follow=True,
+    )
+    assert [str(m) for m in first.context["messages"]][0].endswith("was added successfully.")
+    again = client.post(
+        reverse("admin:courses_enrolment_add"),
+        {"course": course.pk, "email": "ADA@example.net ", "name": "Ada King"},
+        follow=True,
+    )
+    said = [(m.level_tag, str(m)) for m in again.context["messages"]]
+    assert not any("added successfully" in text for _level, text in said), said
+    assert ("info", "ada@example.net was already enrolled on this course; nothing changed.") in said, said
+    assert any(level == "warning" and "“Ada Lovelace”" in text for level, text in said), said
+    assert Enrolment.objects.filter(course=course).count() == 1

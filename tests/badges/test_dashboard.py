@@ -277,3 +277,34 @@ def test_badge_classes_without_awards_are_listed():
     badge = BadgeClassFactory()
     board = dashboard_for(issuer_ids=[badge.issuer_id])
     assert [row["name"] for row in board.rows] == [badge.name]
+
+
+def test_unsendable_award_email_is_recorded_on_the_award_and_alerted(client, monkeypatch):
+    """The mail server refuses a learner's address for good: the award records when and why, staff see the alert,
+    and a later successful resend clears it."""
+    import smtplib
+
+    from badges.notifications import awards_notify
+
+    course = CourseFactory()
+    (award,) = award_many(course, 1)
+
+    def refuse(message):
+        raise smtplib.SMTPRecipientsRefused({award.learner.email: (550, b"5.1.1 no such user")})
+
+    monkeypatch.setattr("badges.notifications._deliver", refuse)
+    assert awards_notify(award_ids=[award.id]) == 0
+    award.refresh_from_db()
+    assert award.email_failed_at is not None and "no such user" in award.email_failure
+    client.force_login(staff_of(course.issuer))
+    html = client.get(reverse("admin-dashboard")).content.decode()
+    assert "could not be sent" in html and "no such user" in html
+    page = client.get(reverse("admin:badges_award_change", args=[award.pk])).content.decode()
+    assert 'id="award-email"' in page and "no such user" in page
+
+    monkeypatch.setattr("badges.notifications._deliver", lambda message: None)
+    Award.objects.filter(id=award.id).update(notified_at=None)
+    assert awards_notify(award_ids=[award.id]) == 1
+    award.refresh_from_db()
+    assert award.email_failed_at is None
+    assert "could not be sent" not in client.get(reverse("admin-dashboard")).content.decode()

@@ -11,6 +11,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from badges.admin_dashboard import EnrolmentExportMixin
+from badges.openbadges.hashing import normalize_email
 from issuers.admin_scoping import IssuerScopedAdmin
 from issuers.permissions import Capability
 from issuers.selectors import issuers_for_user, user_can
@@ -184,14 +185,42 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
             return
         if not user_can(user=request.user, issuer_id=obj.course.issuer_id, capability=Capability.AWARD):
             raise PermissionDenied
-        saved = enrolment_enrol(
-            actor=request.user,
-            course=obj.course,
-            email=form.cleaned_data["email"],
-            name=form.cleaned_data["name"],
-        )
+        email, name = normalize_email(form.cleaned_data["email"]), form.cleaned_data["name"].strip()
+        existed = Enrolment.objects.filter(course=obj.course, learner__email=email).exists()
+        saved = enrolment_enrol(actor=request.user, course=obj.course, email=email, name=name)
         # The admin logs and redirects with this object: make it the saved row (it has no learner of its own).
         obj.pk, obj.learner, obj.status, obj.created_at = saved.pk, saved.learner, saved.status, saved.created_at
+        # What response_add says: enrolling again changes nothing, and an institution keeps its first name for a
+        # learner (learners.services.learner_get_or_create), so a different name typed here is not used.
+        obj.already_enrolled = existed
+        kept = with_learner_name(Enrolment.objects.filter(pk=saved.pk), issuer="course__issuer")
+        obj.kept_name = kept.values_list("recipient_name", flat=True).get()
+        obj.typed_name = name
+
+    def response_add(self, request, obj, post_url_continue=None):
+        kept, typed = getattr(obj, "kept_name", None), getattr(obj, "typed_name", None)
+        if kept is not None and kept != typed:
+            self.message_user(
+                request,
+                _(
+                    "%(email)s is already known to your institution as “%(name)s”: their badges carry that name, "
+                    "not the one typed."
+                )
+                % {"email": obj.learner.email, "name": kept},
+                messages.WARNING,
+            )
+        if not getattr(obj, "already_enrolled", False):
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            _("%(email)s was already enrolled on this course; nothing changed.") % {"email": obj.learner.email},
+            messages.INFO,
+        )
+        if "_continue" in request.POST:
+            return redirect("admin:courses_enrolment_change", obj.pk)
+        if "_addanother" in request.POST:
+            return redirect("admin:courses_enrolment_add")
+        return redirect("admin:courses_enrolment_changelist")
 
     @admin.action(description=_("Mark selected enrolments completed (awards their badge)"))
     def mark_completed(self, request, queryset):

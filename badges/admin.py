@@ -16,6 +16,14 @@ from issuers.admin_scoping import IssuerScopedAdmin, NoSecretLookupsAdmin
 from issuers.permissions import Capability
 
 from .admin_dashboard import AwardConsoleMixin, EmailStateFilter
+from .bulk_revoke import (
+    MAX_BYTES,
+    MAX_ROWS,
+    BulkRevokeError,
+    bulk_revoke_apply,
+    bulk_revoke_plan,
+    bulk_revoke_token,
+)
 from .forms import BadgeClassForm
 from .models import Alignment, Award, AwardStatus, BadgeClass, SystemAlert
 from .notifications import award_notify_again
@@ -246,6 +254,11 @@ class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
     def get_urls(self):
         return [
             path(
+                "bulk-revoke/",
+                self.admin_site.admin_view(self.bulk_revoke_view),
+                name="badges_award_bulk_revoke",
+            ),
+            path(
                 "<path:object_id>/correct/",
                 self.admin_site.admin_view(self.correct_view),
                 name="badges_award_correct",
@@ -298,6 +311,56 @@ class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
                 "original": award,
             },
         )
+
+    def bulk_revoke_view(self, request):
+        """Revoke badges listed in a CSV (award ids or e-mail addresses): a dry run first, then all at once with one
+        reason (badges/bulk_revoke.py). Only for staff who may award, on their institutions' badges."""
+        if not self.user_can(request, Capability.AWARD):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Revoke badges listed in a CSV file"),
+            "opts": self.model._meta,
+            "plan": None,
+            "token": "",
+            "error": "",
+            "max_rows": MAX_ROWS,
+        }
+        form = BulkRevokeForm()
+        if request.method == "POST" and "apply" in request.POST:
+            token = request.POST.get("token", "")
+            try:
+                count = bulk_revoke_apply(
+                    actor=request.user,
+                    token=token,
+                    reason=request.POST.get("reason", ""),
+                    notify_learner=request.POST.get("notify_learner") == "1",
+                )
+            except BulkRevokeError as exc:
+                context["error"], context["token"] = str(exc), token
+            else:
+                self.message_user(request, _("%(count)d badge(s) revoked.") % {"count": count}, messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:badges_award_changelist"))
+        elif request.method == "POST":
+            form = BulkRevokeForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    plan = bulk_revoke_plan(user=request.user, content=form.cleaned_data["file"].read(MAX_BYTES + 1))
+                except BulkRevokeError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    context["plan"], context["counts"] = plan, plan.counts()
+                    if plan.to_revoke and not plan.blocked:
+                        context["token"] = bulk_revoke_token(user=request.user, plan=plan)
+        context["form"] = form
+        return TemplateResponse(request, "admin/badges/award/bulk_revoke.html", context)
+
+
+class BulkRevokeForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("One award id or learner e-mail address per row, separated by commas, semicolons or tabs."),
+    )
 
 
 class CorrectionForm(forms.Form):

@@ -20,7 +20,7 @@ from issuers.public_cache import award_key, invalidate_on_commit
 from issuers.services import audit_record, audit_record_many
 
 from .models import Award, AwardStatus, BadgeClass
-from .status_lists import LIST_ENTRIES, status_list_set
+from .status_lists import LIST_ENTRIES, status_list_set, status_list_set_many
 
 log = logging.getLogger(__name__)
 
@@ -298,6 +298,45 @@ def award_reissue(*, actor, award: Award) -> Award:
     successor = _award_successor(actor=actor, old=award, evidence_url=award.evidence_url, narrative=award.narrative)
     audit_record(actor=actor, action="award.reissue", target=successor, issuer=award.issuer, supersedes=award.public_id)
     return successor
+
+
+@transaction.atomic
+def awards_revoke(*, actor, award_ids: list[int], reason: str, notify_learner: bool = False) -> list[Award]:
+    """Revoke many awards with one reason in one transaction (the bulk revocation): as award_revoke for each, but
+    each institution's status list is set and re-signed once. Awards already revoked are left as they are; returns
+    those revoked by this call."""
+    reason = reason.strip()
+    if not reason:
+        raise AwardError(_("Give a reason: it is shown to anyone who checks the badge."))
+    awards = list(
+        Award.objects.select_for_update()
+        .filter(pk__in=award_ids)
+        .exclude(status=AwardStatus.REVOKED)
+        .select_related("issuer")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    by_issuer: dict[int, list[Award]] = {}
+    for award in awards:
+        award.status, award.revocation_reason, award.revoked_at, award.updated_at = (
+            AwardStatus.REVOKED,
+            reason,
+            now,
+            now,
+        )
+        by_issuer.setdefault(award.issuer_id, []).append(award)
+        invalidate_on_commit(award_key(award.public_id))
+    Award.objects.bulk_update(awards, ["status", "revocation_reason", "revoked_at", "updated_at"], batch_size=500)
+    for group in by_issuer.values():
+        issuer = group[0].issuer
+        status_list_set_many(issuer=issuer, indexes=[a.status_list_index for a in group], value=True)
+        audit_record_many(
+            actor=actor, action="award.revoke", issuer=issuer, targets=group, details=lambda a: {"reason": reason}
+        )
+    if notify_learner:
+        ids = [a.pk for a in awards]
+        transaction.on_commit(lambda: [_notify_revocation(award_id) for award_id in ids])
+    return awards
 
 
 def _notify_revocation(award_id: int) -> None:

@@ -58,9 +58,16 @@ def _locked(issuer: Issuer, purpose: str) -> StatusList:
 @transaction.atomic
 def status_list_set(*, issuer: Issuer, index: int, value: bool, purpose: str = "revocation") -> StatusList:
     """Set (or clear) one entry and re-sign the list. Call inside the transaction that records the change."""
+    return status_list_set_many(issuer=issuer, indexes=[index], value=value, purpose=purpose)
+
+
+def status_list_set_many(*, issuer: Issuer, indexes: list[int], value: bool, purpose: str = "revocation") -> StatusList:
+    """Set (or clear) several entries and re-sign the list once (a bulk revocation). Call inside the transaction
+    that records the change."""
     status_list = _locked(issuer, purpose)
     bitstring = bytearray(status_list.bits)
-    bits.set_bit(bitstring, index, value)
+    for index in indexes:
+        bits.set_bit(bitstring, index, value)
     status_list.bits = bytes(bitstring)
     status_list.credential = _sign(status_list)
     status_list.save(update_fields=["bits", "credential", "updated_at"])

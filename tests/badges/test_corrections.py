@@ -4,6 +4,7 @@ renew, withdraw, bulk revoke, resend — through the services, the admin and the
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from badges.issuing import award_issue
@@ -338,3 +339,112 @@ def test_withdraw_by_another_institution_or_a_viewer_is_refused(client, issued):
     client.force_login(staff_of(issued.issuer, Role.VIEWER))
     client.post(ENROLMENTS, {"action": "withdraw", ACTION_CHECKBOX_NAME: [open_one.pk]})
     assert Enrolment.objects.get(pk=open_one.pk).status == EnrolmentStatus.ENROLLED
+
+
+# -- bulk revocation from a CSV ----------------------------------------------------------------------------------
+
+BULK = "/admin/badges/award/bulk-revoke/"
+
+
+def upload(client, content: bytes, name="revoke.csv"):
+    return client.post(BULK, {"file": SimpleUploadedFile(name, content, content_type="text/csv")})
+
+
+@pytest.fixture
+def bulk_world(queued):
+    """Institution A: three issued awards (one learner with two badges), one revoked; institution B: one award."""
+    course = CourseFactory()
+    other_course = CourseFactory(issuer=course.issuer)
+    twice = EnrolmentFactory(course=course)
+    awards = {
+        "one": enrolment_complete(actor=None, enrolment=EnrolmentFactory(course=course)),
+        "twice_a": enrolment_complete(actor=None, enrolment=twice),
+        "twice_b": enrolment_complete(
+            actor=None, enrolment=EnrolmentFactory(course=other_course, learner=twice.learner)
+        ),
+        "revoked": enrolment_complete(actor=None, enrolment=EnrolmentFactory(course=course)),
+        "theirs": enrolment_complete(actor=None, enrolment=EnrolmentFactory()),
+    }
+    for award in awards.values():
+        award_issue(award_id=award.id)
+    award_revoke(actor=None, award=awards["revoked"], reason="Earlier")
+    return {k: Award.objects.get(pk=a.pk) for k, a in awards.items()}
+
+
+def test_bulk_revoke_dry_run_says_what_each_row_will_do_and_changes_nothing(client, bulk_world):
+    w = bulk_world
+    client.force_login(staff_of(w["one"].issuer, Role.AWARDER))
+    content = (
+        "Award ID;Note\n"
+        f"{w['one'].public_id};x\n"
+        f"{w['revoked'].public_id};\n"
+        f"{w['theirs'].public_id};\n"
+        "doesnotexist;\n"
+        f"{w['twice_a'].learner.email.upper()};\n"
+        f"{w['theirs'].learner.email};\n"
+        f"{w['one'].public_id};\n"
+    ).encode()
+    page = upload(client, content)
+    assert page.status_code == 200
+    rows = {row.value: row.outcome for row in page.context["plan"].rows}
+    assert rows[w["one"].public_id] in ("revoke", "duplicate")
+    assert rows[w["revoked"].public_id] == "already_revoked"
+    assert rows[w["theirs"].public_id] == rows["doesnotexist"] == rows[w["theirs"].learner.email] == "unknown"
+    assert rows[w["twice_a"].learner.email.upper()] == "ambiguous"
+    html = page.content.decode()
+    assert "no badge with this id or address at your institutions" in html and "list their award ids" in html
+    assert 'name="apply"' not in html  # unknown and ambiguous rows stop the whole file
+    assert Award.objects.filter(status=AwardStatus.REVOKED).count() == 1
+
+
+def test_bulk_revoke_applies_all_with_one_reason(client, bulk_world, django_capture_on_commit_callbacks):
+    w = bulk_world
+    client.force_login(staff_of(w["one"].issuer, Role.AWARDER))
+    content = f"{w['one'].public_id}\t\n{w['twice_a'].public_id}\n{w['revoked'].learner.email}\n".encode()
+    page = upload(client, content)
+    assert [r.outcome for r in page.context["plan"].rows] == ["revoke", "revoke", "already_revoked"]
+    token = page.context["token"]
+    refused = client.post(BULK, {"token": token, "reason": "  ", "apply": "1"})
+    assert refused.status_code == 200 and Award.objects.filter(status=AwardStatus.REVOKED).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(BULK, {"token": token, "reason": "Exam fraud", "apply": "1"})
+    assert response.status_code == 302
+    assert any("2 badge(s) revoked" in m for m in messages_of(response))
+    for key in ("one", "twice_a"):
+        award = Award.objects.get(pk=w[key].pk)
+        assert award.status == AwardStatus.REVOKED and award.revocation_reason == "Exam fraud" and _bit(award)
+    assert Award.objects.get(pk=w["twice_b"].pk).status == AwardStatus.ISSUED
+    assert AuditEvent.objects.filter(action="award.revoke", details__reason="Exam fraud").count() == 2
+
+
+def test_bulk_revoke_token_of_another_user_or_tampered_is_refused(client, bulk_world):
+    """A dry run's token replayed by another institution's owner, or altered, revokes nothing."""
+    w = bulk_world
+    client.force_login(staff_of(w["one"].issuer, Role.AWARDER))
+    token = upload(client, f"{w['one'].public_id}\n".encode()).context["token"]
+    client.force_login(staff_of(w["theirs"].issuer, Role.OWNER))
+    response = client.post(BULK, {"token": token, "reason": "x", "apply": "1"})
+    assert response.status_code == 200 and "upload the file again" in response.content.decode()
+    response = client.post(BULK, {"token": token[:-3] + "abc", "reason": "x", "apply": "1"})
+    assert Award.objects.filter(status=AwardStatus.REVOKED).count() == 1
+
+
+def test_bulk_revoke_is_refused_to_viewers_and_anonymous(client, bulk_world):
+    client.force_login(staff_of(bulk_world["one"].issuer, Role.VIEWER))
+    assert client.get(BULK).status_code == 403
+    assert upload(client, f"{bulk_world['one'].public_id}\n".encode()).status_code == 403
+    client.logout()
+    assert client.get(BULK).status_code == 302  # to the sign-in page
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe\x00b\x00a\x00d", b"", b"award id\n\n", b"a,b\n" * 6000, b'"unclosed\n', b"x" * 1_100_000],
+    ids=["utf16", "empty", "header-only", "too-many-rows", "bad-quote", "too-large"],
+)
+def test_bulk_revoke_hostile_files_get_a_message_not_a_500(client, bulk_world, content):
+    client.force_login(staff_of(bulk_world["one"].issuer, Role.AWARDER))
+    response = upload(client, content)
+    assert response.status_code == 200
+    assert "plan" not in response.context or response.context["plan"] is None or not response.context["token"]
+    assert Award.objects.filter(status=AwardStatus.REVOKED).count() == 1

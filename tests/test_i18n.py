@@ -75,7 +75,7 @@ def test_admin_index_names_every_model_in_french(french_admin):
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/admin/courses/course/", ["Sélectionnez l’objet formation à changer", "Titre", "Code de la formation"]),
+        ("/admin/courses/course/", ["Sélectionnez l’objet formation à modifier", "Titre", "Code de la formation"]),
         ("/admin/courses/enrolment/", ["Apprenant", "Formation", "Statut", "Terminée le"]),
         ("/admin/badges/badgeclass/", ["Nom", "Établissement", "Type de réussite", "Créé le"]),
         ("/admin/badges/award/", ["Modèle de badge", "Apprenant", "Statut", "Décerné le", "Par statut"]),
@@ -89,9 +89,9 @@ def test_change_lists_show_french_headers_and_filters(french_admin, path, expect
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/admin/courses/course/add/", ["Ajout de formation", "Titre", "Badge décerné", "Commence le"]),
-        ("/admin/courses/enrolment/add/", ["Ajout de inscription", "Formation"]),
-        ("/admin/badges/badgeclass/add/", ["Ajout de modèle de badge", "Compétences visées", "Nom de la compétence"]),
+        ("/admin/courses/course/add/", ["Ajouter : formation", "Titre", "Badge décerné", "Commence le"]),
+        ("/admin/courses/enrolment/add/", ["Ajouter : inscription", "Formation"]),
+        ("/admin/badges/badgeclass/add/", ["Ajouter : modèle de badge", "Compétences visées", "Nom de la compétence"]),
     ],
 )
 def test_add_forms_show_french_labels(french_admin, path, expected):

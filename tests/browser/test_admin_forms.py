@@ -11,8 +11,9 @@ from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from django.urls import reverse
 
-from badges.models import SystemAlert
-from courses.models import Enrolment
+from badges.models import Award, AwardStatus, SystemAlert
+from badges.services import award_revoke
+from courses.models import Course, Enrolment
 from tests.browser.admin_pages import Watch, admin_sign_in, form_errors, pick_autocomplete, submit, success_message
 from tests.browser.conftest import screenshot
 from tests.factories import (
@@ -346,3 +347,49 @@ def test_artwork_is_previewed_when_chosen_and_served_after_saving(site, new_page
     assert page.request.get(site + link).status == 200
     screenshot(page, f"artwork-02-saved-{filename.replace('.', '-')}")
     watch.assert_clean()
+
+
+# -- public ids and "Mark completed", through the real forms ------------------------------------------------------
+def test_course_public_id_is_shown_only_once_saved_and_is_the_saved_one(site, new_page):
+    """The add-course form showed a public id the saved course did not get; staff copied it into their API client.
+    The add form shows none; after saving, the page shows the course's real id, read-only."""
+    owner = MembershipFactory()
+    badge = BadgeClassFactory(issuer=owner.issuer, name="Id Badge")
+    page = new_page()
+    watch = Watch()
+    watch.attach(page)
+    admin_sign_in(page, site, owner.user.email)
+    page.goto(f"{site}/admin/courses/course/add/")
+    assert page.locator(".field-public_id, .field-public_id_to_copy").count() == 0
+    page.locator("select[name=issuer]").select_option(str(owner.issuer.pk))
+    page.locator("input[name=code]").fill("ids-101")
+    page.locator("input[name=title]").fill("Identifiers")
+    pick_autocomplete(page, "badge_class", badge.name)
+    submit(page, "_continue")
+    watch.assert_clean()
+    shown = page.locator(".field-public_id_to_copy code").inner_text()
+    assert shown == Course.objects.get(code="ids-101").public_id
+    assert "accept this id or the course code" in page.locator(".field-public_id_to_copy").inner_text()
+
+
+def test_mark_completed_on_a_revoked_badge_says_nothing_was_issued(site, new_page):
+    """ "Mark completed" on an enrolment whose badge was revoked said "their badges are being issued" and issued
+    nothing. Through the real action: a warning that nothing was issued, pointing to Re-issue; no success claim."""
+    owner = MembershipFactory()
+    award = issue_award(email="revoked@example.net", course__issuer=owner.issuer)
+    award_revoke(actor=None, award=award, reason="Issued by mistake")
+    page = new_page()
+    watch = Watch()
+    watch.attach(page)
+    admin_sign_in(page, site, owner.user.email)
+    page.goto(f"{site}/admin/courses/enrolment/")
+    page.locator(f"input[name=_selected_action][value='{award.enrolment_id}']").check()
+    page.locator("select[name=action]").select_option("mark_completed")
+    with page.expect_navigation():
+        page.locator("button[name=index]").click()
+    watch.assert_clean()
+    said = page.locator("ul.messagelist").inner_text()
+    assert "1 badge is revoked: nothing was issued" in said and "Re-issue" in said, said
+    assert "being issued" not in said and page.locator("ul.messagelist li.success").count() == 0, said
+    screenshot(page, "admin-mark-completed-revoked")
+    assert Award.objects.get(pk=award.pk).status == AwardStatus.REVOKED

@@ -312,6 +312,11 @@ class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
             },
         )
 
+    def changelist_view(self, request, extra_context=None):
+        if self.user_can(request, Capability.AWARD):  # the bulk revocation page, for staff who may award
+            extra_context = {**(extra_context or {}), "bulk_revoke_url": reverse("admin:badges_award_bulk_revoke")}
+        return super().changelist_view(request, extra_context)
+
     def bulk_revoke_view(self, request):
         """Revoke badges listed in a CSV (award ids or e-mail addresses): a dry run first, then all at once with one
         reason (badges/bulk_revoke.py). Only for staff who may award, on their institutions' badges."""

@@ -448,3 +448,10 @@ def test_bulk_revoke_hostile_files_get_a_message_not_a_500(client, bulk_world, c
     assert response.status_code == 200
     assert "plan" not in response.context or response.context["plan"] is None or not response.context["token"]
     assert Award.objects.filter(status=AwardStatus.REVOKED).count() == 1
+
+
+def test_the_badges_list_links_the_bulk_revocation_for_awarders_only(client, issued):
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    assert BULK in client.get(LIST).content.decode()
+    client.force_login(staff_of(issued.issuer, Role.VIEWER))
+    assert BULK not in client.get(LIST).content.decode()

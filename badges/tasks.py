@@ -43,7 +43,7 @@ def awards_remind_expiring_task() -> None:
     awards_remind_expiring(within_days=30)
 
 
-@shared_task(bind=True, ignore_result=True, time_limit=30)
+@shared_task(bind=True, ignore_result=True, time_limit=30, soft_time_limit=20)
 def worker_heartbeat_task(self) -> None:
     """Beat, every WORKER_HEARTBEAT_SECONDS: the worker that runs this says it is alive (the admin's alert)."""
     worker_heartbeat_record(hostname=self.request.hostname or "unknown")

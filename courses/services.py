@@ -7,6 +7,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from badges.models import Award, AwardStatus
 from badges.openbadges.hashing import normalize_email
@@ -47,7 +48,9 @@ def enrolments_complete(*, actor, completions: list[Completion]) -> list[Award]:
     withdrawn = [e for e in locked.values() if e.status == EnrolmentStatus.WITHDRAWN]
     if withdrawn:
         names = ", ".join(f"{e.learner.email} ({e.course.code})" for e in withdrawn[:5])
-        raise ValidationError(f"Withdrawn enrolments cannot be completed; re-enrol first: {names}.")
+        raise ValidationError(
+            _("Withdrawn enrolments cannot be completed; re-enrol first: %(names)s.") % {"names": names}
+        )
     now = timezone.now()
     newly_completed = []
     for completion in completions:

@@ -8,6 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from badges.openbadges.hashing import normalize_email
 from issuers.models import Issuer
@@ -34,7 +35,7 @@ def learner_get_or_create(*, issuer: Issuer, email: str, name: str) -> Learner:
     validate_email(email)
     name = name.strip()
     if not name:
-        raise ValidationError("A learner needs a name.")
+        raise ValidationError(_("A learner needs a name."))
     if single_line_problem(name):  # the name reaches e-mails and documents: no header injection
         raise ValidationError(single_line_problem(name), code="single_line")
     learner, created = Learner.objects.get_or_create(
@@ -123,7 +124,7 @@ def learner_name_set(*, issuer: Issuer, learner: Learner, name: str) -> tuple[st
     """
     name = name.strip()
     if not name:
-        raise ValidationError("A learner needs a name.")
+        raise ValidationError(_("A learner needs a name."))
     if single_line_problem(name):  # the name reaches e-mails and documents: no header injection
         raise ValidationError(single_line_problem(name), code="single_line")
     name = name[:200]

@@ -328,3 +328,41 @@ def test_a_course_is_named_by_its_code_or_its_public_id_in_the_csv_and_the_api(c
 
     changelist = client.get(reverse("admin:courses_course_changelist")).content.decode()
     assert course.public_id in changelist and "py101" in changelist
+
+
+def test_the_preview_reads_what_exists_in_a_few_queries_whatever_the_number_of_rows(course):
+    """The 10,000-row import depends on it: existing learners, names, enrolments and awards are read per batch of
+    1,000, not per row, so a re-import of 60 known learners costs what one of 5 costs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def file(n: int, offset: int) -> bytes:
+        rows = "".join(f"p{offset + i}@example.org,P {i},py101,yes\n" for i in range(n))
+        return f"email,name,course,completed\n{rows}".encode()
+
+    for n, offset in ((5, 0), (60, 100)):
+        record, _ = imports.completion_import_preview(
+            actor=None, issuer=course.issuer, filename="f.csv", content=file(n, offset)
+        )
+        imports.completion_import_apply(actor=None, completion_import=record)
+    issue_all()
+
+    def queries(n: int, offset: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            parsed = imports.parse_completions_csv(issuer=course.issuer, content=file(n, offset))
+        assert [r.kind for r in parsed.rows] == ["unchanged"] * n
+        return len(ctx.captured_queries)
+
+    assert queries(5, 0) == queries(60, 100)
+
+
+def test_the_command_line_import_reports_the_same_kinds(course, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "f.csv"
+    path.write_text("Courriel;Nom;Code du cours;Date de fin\na@example.org;A;py101;oui\nb@example.org;B;py101;non\n")
+    out = StringIO()
+    call_command("import_completions", str(path), issuer=course.issuer.slug, stdout=out)
+    assert "new 1, enrol 1, unchanged 0, correct 0, refused 0, expired 0" in out.getvalue()

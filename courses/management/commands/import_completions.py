@@ -1,14 +1,20 @@
 """`manage.py import_completions --issuer <slug> FILE.csv [--dry-run]`: the admin's CSV import, from a shell.
 
-Same checks and the same all-or-nothing apply as the admin; the awards are queued for the worker on commit.
+Same checks, row kinds (new, enrol, unchanged, correct, refused) and all-or-nothing apply as the admin; the awards
+are queued for the worker on commit.
 """
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.imports import ImportNotApplicable, completion_import_apply, completion_import_preview
+from courses.imports import ImportNotApplicable, RowKind, completion_import_apply, completion_import_preview
 from issuers.models import Issuer
+
+
+def _counts(counts: dict) -> str:
+    """What the rows do, as the admin's preview and report count them (decision 0015)."""
+    return ", ".join(f"{kind} {counts.get(kind, 0)}" for kind in (*RowKind.ALL, "expired"))
 
 
 class Command(BaseCommand):
@@ -35,7 +41,9 @@ class Command(BaseCommand):
         if parsed.errors:
             raise CommandError(f"{len(parsed.errors)} problem(s); nothing was imported.")
         if dry_run:
-            self.stdout.write(f"{len(parsed.rows)} row(s) are ready to import (dry run: nothing written).")
+            self.stdout.write(
+                f"{len(parsed.rows)} row(s) are ready to import (dry run: nothing written): {_counts(parsed.counts())}."
+            )
             return
         try:
             record = completion_import_apply(actor=None, completion_import=record, parsed=parsed)
@@ -44,6 +52,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {record.enrolled_count} enrolment(s) and {record.completed_count} completion(s) "
-                f"(import {record.public_id})."
+                f"(import {record.public_id}): {_counts(record.applied_counts)}."
             )
         )

@@ -195,6 +195,16 @@ def _clean_evidence_url(value: str) -> str:
     return value
 
 
+def _narrative_or_same(award: Award, narrative: str | None) -> str:
+    """The corrected narrative, or the award's own when they differ only in line endings or outer spaces (a form's
+    textarea sends CRLF): such a "correction" must not re-issue the badge."""
+    if narrative is None:
+        return award.narrative
+    narrative = narrative.strip()
+    same = narrative.replace("\r\n", "\n") == award.narrative.strip().replace("\r\n", "\n")
+    return award.narrative if same else narrative
+
+
 def award_correction_effects(
     *, award: Award, current_name: str, name: str | None, evidence_url: str | None, narrative: str | None
 ) -> set[str]:
@@ -205,7 +215,7 @@ def award_correction_effects(
     if name is not None and name.strip() and name.strip()[:200] != current_name:
         effects.add("name")
     new_evidence = award.evidence_url if evidence_url is None else evidence_url.strip()
-    new_narrative = award.narrative if narrative is None else narrative.strip()
+    new_narrative = _narrative_or_same(award, narrative)
     if (new_evidence, new_narrative) != (award.evidence_url, award.narrative):
         effects.add("reissue")
     return effects
@@ -238,7 +248,7 @@ def award_correct(
 
     award = Award.objects.select_for_update().select_related("learner", "issuer").get(pk=award.pk)
     new_evidence = award.evidence_url if evidence_url is None else _clean_evidence_url(evidence_url)
-    new_narrative = award.narrative if narrative is None else narrative.strip()
+    new_narrative = _narrative_or_same(award, narrative)
     reissue = (new_evidence, new_narrative) != (award.evidence_url, award.narrative)
     if reissue and award.status == AwardStatus.REVOKED:
         raise AwardError(_("This badge is revoked: re-issue it first, then correct the new badge."))

@@ -455,3 +455,17 @@ def test_the_badges_list_links_the_bulk_revocation_for_awarders_only(client, iss
     assert BULK in client.get(LIST).content.decode()
     client.force_login(staff_of(issued.issuer, Role.VIEWER))
     assert BULK not in client.get(LIST).content.decode()
+
+
+def test_a_name_correction_through_the_form_keeps_a_multiline_narrative_and_the_badge(client, queued):
+    """The textarea sends the narrative back with CRLF line endings: that is not a change, so no re-issue."""
+    award = enrolment_complete(
+        actor=None, enrolment=EnrolmentFactory(), evidence_narrative="Built a parser.\nPresented it."
+    )
+    award_issue(award_id=award.id)
+    client.force_login(staff_of(award.issuer, Role.AWARDER))
+    form = {"name": "Ada Lovelace", "evidence_url": "", "narrative": "Built a parser.\r\nPresented it.\r\n"}
+    preview = client.post(f"{LIST}{award.pk}/correct/", {**form, "review": "1"}).content.decode()
+    assert "re-issued with the new evidence" not in preview
+    client.post(f"{LIST}{award.pk}/correct/", {**form, "apply": "1"})
+    assert Award.objects.count() == 1 and Award.objects.get(pk=award.pk).status == AwardStatus.ISSUED

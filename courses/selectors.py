@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from badges.selectors import award_status_counts, awards_failed
 
-from .models import CompletionImport, Course
+from .models import CompletionImport, Course, ImportStatus
 
 
 def courses_by_reference(*, reference: str, issuer_ids) -> list[Course]:
@@ -34,7 +34,9 @@ class ImportProgress:
         return 100 if not self.completions else round(100 * done / self.completions)
 
     def as_dict(self) -> dict:
-        return {**self.__dict__, "percent": self.percent}
+        # status is the code (for scripts); status_label is what the progress page shows, in the viewer's language.
+        label = ImportStatus(self.status).label if self.status in ImportStatus.values else self.status
+        return {**self.__dict__, "status_label": str(label), "percent": self.percent}
 
 
 def import_progress(*, completion_import: CompletionImport) -> ImportProgress:

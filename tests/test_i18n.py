@@ -267,3 +267,23 @@ def test_catalog_holds_every_string_of_the_source(catalog, tmp_path):
     missing = sorted(source_strings(tmp_path) - translated)
     assert len(translated) > 300
     assert not missing, f"not in the French catalog (run makemessages and translate): {missing}"
+
+
+def test_import_progress_reports_its_status_in_the_viewers_language(client, programme):
+    """The progress page refreshes its status from the JSON: a code value ("applied") would show in English."""
+    from courses.imports import completion_import_preview
+
+    course = programme["course"]
+    record, _parsed = completion_import_preview(
+        actor=None,
+        issuer=course.issuer,
+        filename="f.csv",
+        content=f"email,name,course\na@example.org,A,{course.code}\n".encode(),
+    )
+    client.force_login(programme["user"])
+    body = client.get(
+        f"/admin/courses/completionimport/{record.public_id}/progress.json", HTTP_ACCEPT_LANGUAGE="fr"
+    ).json()
+    assert body["status"] == "previewed"  # the code, for scripts
+    assert body["status_label"] == "Vérifié, en attente de confirmation"
+    assert "data.status_label" in (ROOT / "static" / "js" / "import-progress.js").read_text()

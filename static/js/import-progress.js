@@ -19,7 +19,7 @@
           window.location.reload();
           return;
         }
-        set("progress-status", data.status);
+        set("progress-status", data.status_label);
         if (data.status === "applying" || data.pending > 0) { window.setTimeout(tick, 2000); }
       })
       .catch(function () { window.setTimeout(tick, 5000); });

@@ -42,6 +42,7 @@ def test_large_import_is_handed_to_a_worker_and_progress_is_reported(client, mon
     progress_url = reverse("admin:courses_completionimport_progress_json", args=[record.public_id])
     assert client.get(progress_url).json() == {
         "status": "applied",
+        "status_label": "Imported",
         "rows": 12,
         "completions": 12,
         "issued": 0,

@@ -23,7 +23,8 @@ class CompletionImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "Columns: email, name, course (code), completed (empty, yes, or YYYY-MM-DD), evidence_url, narrative."
+            "Columns: email, name, course (its code or public id), completed (empty, yes/no, or a date such as "
+            "2026-05-31 or 31/05/2026), evidence_url, narrative. French headers are accepted too."
         ),
     )
 

@@ -105,7 +105,11 @@ def _chart(issuer_ids, now: datetime) -> tuple[list[ChartBar], int]:
     first = this_week - timedelta(weeks=CHART_WEEKS - 1)
     counts = {
         row["week"].date(): row["n"]
-        for row in Award.objects.filter(issuer_id__in=issuer_ids, issued_at__gte=first)
+        for row in Award.objects.filter(
+            issuer_id__in=issuer_ids,
+            issued_at__gte=first,
+            status__in=[AwardStatus.ISSUED, AwardStatus.REVOKED],  # a retried failure has an issued_at too
+        )
         .annotate(week=TruncWeek("issued_at"))
         .values("week")
         .annotate(n=Count("id"))

@@ -23,6 +23,16 @@ PANEL_DOWNLOADS = ("badge.png", "badge.svg", "credential.json", "credential.jwt"
 # The award list's actions offered as buttons on the award page, in this order when present (helper K3's
 # corrections land under these names; any other action of the list follows).
 ACTION_ORDER = ("notify_again", "resend", "renew", "reissue", "correct", "retry", "revoke")
+# The states in which each of those actions does something; an action not listed here is always offered.
+ACTION_STATES = {
+    "notify_again": {AwardStatus.ISSUED},
+    "resend": {AwardStatus.ISSUED},
+    "renew": {AwardStatus.ISSUED},
+    "correct": {AwardStatus.ISSUED},
+    "reissue": {AwardStatus.REVOKED},
+    "retry": {AwardStatus.FAILED},
+    "revoke": {AwardStatus.ISSUED, AwardStatus.PENDING, AwardStatus.FAILED},
+}
 
 
 @register.simple_tag(takes_context=True)
@@ -54,6 +64,7 @@ def award_console(context, award: Award) -> dict:
         available = model_admin.get_actions(request)
         names = [n for n in ACTION_ORDER if n in available]
         names += [n for n in available if n not in names and n != "delete_selected"]
+        names = [n for n in names if award.status in ACTION_STATES.get(n, AwardStatus.values)]
         actions = [(name, available[name][2]) for name in names]
     public_url = assertion_url(award) if live else ""
     return {

@@ -14,6 +14,5 @@ ADMIN_TITLES = [
     gettext_noop("Select %s to change"),
     gettext_noop("Select %s to view"),
     gettext_noop("Add %(name)s"),
-    gettext_noop("Change"),  # the index's link: "Modifier", as the change pages say, not "Changer"
 ]
 THIRD_PARTY_APPS = [gettext_noop("MFA")]

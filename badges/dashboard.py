@@ -54,7 +54,10 @@ def _metric_aggregates(prefix: str, now: datetime) -> dict[str, Any]:
         "failed": count(Q(**{f"{prefix}status": AwardStatus.FAILED})),
         "revoked": count(Q(**{f"{prefix}status": AwardStatus.REVOKED})),
         # Of the badges that are live now: what a badge officer reports on.
-        "emailed": count(issued & Q(**{f"{prefix}notified_at__isnull": False})),
+        # E-mailed: sent and not refused since (the once-only marker stays set on an unsendable message).
+        "emailed": count(
+            issued & Q(**{f"{prefix}notified_at__isnull": False, f"{prefix}email_failed_at__isnull": True})
+        ),
         "claimed": count(issued & Q(**{f"{prefix}learner__user__isnull": False})),
         "public": count(issued & Q(**{f"{prefix}public": True})),
         "expiring": count(

@@ -85,7 +85,7 @@ def _award_cells(award: Award) -> dict[str, str]:
         "status": award.status,
         "issued": _day(award.issued_on) if issued else "",
         "expires": _day(award.expires_on),
-        "e-mailed": _moment(award.notified_at),
+        "e-mailed": "" if award.email_failed_at else _moment(award.notified_at),
         "claimed": _yes(award.learner.user_id is not None),
         "public": _yes(award.public),
         "verifications": str(award.verification_count),

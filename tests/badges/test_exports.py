@@ -112,3 +112,31 @@ def test_enrolment_export_follows_the_list(client, ten_awards):
     assert rows_of(client.get(url, {"status__exact": "enrolled"})) == []
     page = client.get(reverse("admin:courses_enrolment_changelist"), {"status__exact": "completed"}).content.decode()
     assert f"{url}?status__exact=completed" in page
+
+
+def test_award_downloads_of_another_institution_are_refused(client, ten_awards):
+    """Staff download an award's files from its admin page; another institution's staff get 404 for the same URL,
+    and a file name that is not a download is 404 too."""
+    course, awards = ten_awards
+    url = reverse("admin:badges_award_download", args=[awards[3].pk, "credential.json"])
+    client.force_login(staff_of(IssuerFactory()))
+    assert client.get(url).status_code == 404
+    client.force_login(staff_of(course.issuer))
+    response = client.get(url)
+    assert response.status_code == 200 and b"OpenBadgeCredential" in response.content
+    bad = reverse("admin:badges_award_download", args=[awards[3].pk, "..%2Fsettings.py"])
+    assert client.get(bad).status_code == 404
+
+
+def test_emailed_column_leaves_out_refused_messages(client, ten_awards):
+    """An e-mail the server refused is not reported as e-mailed (its reason is in its own column)."""
+    from django.utils import timezone
+
+    course, awards = ten_awards
+    now = timezone.now()
+    Award.objects.filter(id=awards[0].id).update(notified_at=now)
+    Award.objects.filter(id=awards[1].id).update(notified_at=now, email_failed_at=now, email_failure="550 unknown")
+    client.force_login(staff_of(course.issuer))
+    rows = {r["award id"]: r for r in rows_of(client.get(reverse("admin:badges_award_export")))}
+    assert rows[awards[0].public_id]["e-mailed"] and not rows[awards[1].public_id]["e-mailed"]
+    assert rows[awards[1].public_id]["e-mail failure"] == "550 unknown"

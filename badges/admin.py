@@ -24,7 +24,7 @@ from .bulk_revoke import (
     bulk_revoke_plan,
     bulk_revoke_token,
 )
-from .forms import BadgeClassForm
+from .forms import BadgeClassForm, artwork_url
 from .models import Alignment, Award, AwardStatus, BadgeClass, SystemAlert
 from .notifications import award_notify_again
 from .selectors import with_recipient_name
@@ -78,6 +78,30 @@ class BadgeClassAdmin(IssuerScopedAdmin):
             obj.public_id,
             _("The API names this badge by this id; its public page and artwork are under /badges/<id>."),
         )
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only, Django would link the stored file under MEDIA_URL, which nothing serves.
+            fields = ["artwork" if name == "image" else name for name in fields]
+        return fields
+
+    @admin.display(description=_("artwork (PNG or SVG)"))
+    def artwork(self, obj) -> str:
+        if not obj.image:
+            return "—"
+        url = artwork_url(obj)
+        return format_html(
+            '<div class="artwork-input"><img class="artwork-preview" src="{}" alt="{}" data-artwork-saved>'
+            '<a href="{}">{}</a></div>',
+            url,
+            _("Artwork"),
+            url,
+            obj.image.name.rsplit("/", 1)[-1],
+        )
+
+    class Media:
+        css = {"all": ["css/admin-artwork.css"]}
 
 
 @admin.register(Award)

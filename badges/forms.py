@@ -30,6 +30,13 @@ class TagsField(forms.CharField):
         return list(dict.fromkeys(tags))
 
 
+def artwork_url(badge_class: BadgeClass) -> str:
+    """Where the admin shows a badge class's artwork: its public image URL on our own origin (media files are not
+    served). Versioned by the stored file's name: the image is cached for an hour, and a new upload is a new name."""
+    version = hashlib.sha256(badge_class.image.name.encode()).hexdigest()[:12]
+    return f"{reverse('badge-class-image', args=[badge_class.public_id])}?v={version}"
+
+
 @dataclass(frozen=True)
 class _ServedArtwork:
     """What Django's file widget links to: the artwork's public URL instead of the storage URL under MEDIA_URL,
@@ -100,11 +107,9 @@ class BadgeClassForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.image:
-            # Versioned by the stored file's name: the public image is cached for an hour, a new upload is a new name.
-            version = hashlib.sha256(self.instance.image.name.encode()).hexdigest()[:12]
-            url = reverse("badge-class-image", args=[self.instance.public_id])
-            self.fields["image"].widget.artwork_url = f"{url}?v={version}"
+        # A read-only page (a role that may only view) builds this form without fields.
+        if "image" in self.fields and self.instance.pk and self.instance.image:
+            self.fields["image"].widget.artwork_url = artwork_url(self.instance)
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")

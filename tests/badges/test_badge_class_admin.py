@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from badges.models import BadgeClass
+from issuers.models import Role
 from tests.factories import BadgeClassFactory, MembershipFactory, badge_png
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,18 @@ def test_artwork_link_and_preview_point_at_the_served_public_image(owner_client,
     assert f'src="{image_url}?v=' in change
     served = client.get(image_url)
     assert served.status_code == 200 and served.content.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.AWARDER])
+def test_read_only_badge_class_page_shows_the_served_artwork(client, role):
+    """Staff who may only view badge classes open the page read-only: it answers (no server error) and shows the
+    artwork from its public URL, not a link under MEDIA_URL, which nothing serves."""
+    member = MembershipFactory(role=role)
+    badge = BadgeClassFactory(issuer=member.issuer)
+    client.force_login(member.user)
+    response = client.get(reverse("admin:badges_badgeclass_change", args=[badge.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    image_url = reverse("badge-class-image", args=[badge.public_id])
+    assert f'src="{image_url}?v=' in page and f'href="{image_url}?v=' in page
+    assert "/media/" not in page and 'href="media/' not in page

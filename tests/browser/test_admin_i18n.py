@@ -46,6 +46,8 @@ def page_width(page) -> int:
         ("/admin/", "Formations et badges", "index"),
         ("/admin/badges/award/", "Sélectionnez l’objet badge décerné", "awards"),
         ("/admin/courses/enrolment/", "Sélectionnez l’objet inscription", "enrolments"),
+        ("/admin/courses/course/add/", "Ajouter : formation", "course-add"),
+        ("/admin/badges/badgeclass/add/", "Ajouter : modèle de badge", "badge-class-add"),
     ],
 )
 def test_french_admin_fits_a_phone(site, new_page, owner, path, heading, name):

@@ -338,7 +338,7 @@ class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
 
     def changelist_view(self, request, extra_context=None):
         if self.user_can(request, Capability.AWARD):  # the bulk revocation page, for staff who may award
-            extra_context = {**(extra_context or {}), "bulk_revoke_url": reverse("admin:badges_award_bulk_revoke")}
+            extra_context = {**(extra_context or {}), "can_bulk_revoke": True}
         return super().changelist_view(request, extra_context)
 
     def bulk_revoke_view(self, request):

@@ -8,6 +8,7 @@ from django.core.validators import URLValidator
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -211,8 +212,11 @@ class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
     @admin.action(description=_("Send the award e-mail again, with a new link"))
     def notify_again(self, request, queryset):
         self.require(request, Capability.AWARD, queryset)
-        eligible = list(queryset.filter(status=AwardStatus.ISSUED))
-        skipped = queryset.count() - len(eligible)
+        issued = queryset.filter(status=AwardStatus.ISSUED)
+        # The e-mail is never sent for an expired badge (badges.notifications): say so rather than "will retry".
+        expired = issued.filter(expires_on__lte=timezone.now()).count()
+        eligible = list(issued.exclude(expires_on__lte=timezone.now()))
+        skipped = queryset.count() - len(eligible) - expired
         sent = unsent = 0
         for award in eligible:
             try:
@@ -235,6 +239,13 @@ class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
                     "the mail server is tried again automatically."
                 )
                 % {"count": unsent},
+                messages.WARNING,
+            )
+        if expired:
+            self.message_user(
+                request,
+                _("%(count)d expired badge(s) skipped: renew them, and the learner is e-mailed the renewed badge.")
+                % {"count": expired},
                 messages.WARNING,
             )
         if skipped:

@@ -1,10 +1,13 @@
 """Corrections of awards (an award is a public record): correct a name or evidence, re-issue after a revocation,
 renew, withdraw, bulk revoke, resend — through the services, the admin and the API."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from badges.issuing import award_issue
@@ -469,3 +472,16 @@ def test_a_name_correction_through_the_form_keeps_a_multiline_narrative_and_the_
     assert "re-issued with the new evidence" not in preview
     client.post(f"{LIST}{award.pk}/correct/", {**form, "apply": "1"})
     assert Award.objects.count() == 1 and Award.objects.get(pk=award.pk).status == AwardStatus.ISSUED
+
+
+def test_resend_of_an_expired_badge_says_renew_it_not_retry(client, queued, mailoutbox):
+    """An expired badge is never e-mailed as ready: the action must not claim the mail server will retry it."""
+    award = enrolment_complete(
+        actor=None,
+        enrolment=EnrolmentFactory(course=CourseFactory(badge_class__validity_days=10)),
+        completed_at=timezone.now() - timedelta(days=30),
+    )
+    award_issue(award_id=award.id)
+    client.force_login(staff_of(award.issuer, Role.AWARDER))
+    text = " ".join(messages_of(act(client, "notify_again", [award])))
+    assert not mailoutbox and "1 expired badge(s) skipped: renew them" in text and "tried again" not in text

@@ -35,18 +35,26 @@ SAVE_BUTTONS = ("_save", "_addanother", "_continue")
 @pytest.mark.parametrize("button", SAVE_BUTTONS)
 def test_add_enrolment_form_saves_new_and_existing_learners_with_every_button(site, new_page, button):
     """The add-enrolment form answered 500 ("Enrolment has no learner" from save_model). For a learner the
-    platform has never seen and for one already enrolled on another course, each save button saves the enrolment
-    and says so: no server error, the learner attached, the admin's success message shown."""
+    platform has never seen, one already enrolled on another of the institution's courses and one known only to
+    another institution, each save button saves the enrolment and says so: no server error, the learner attached,
+    the admin's success message shown."""
     owner = MembershipFactory()
     course = CourseFactory(issuer=owner.issuer, title="Data basics")
     known = LearnerFactory(email="known@example.net")
     EnrolmentFactory(learner=known, course=CourseFactory(issuer=owner.issuer))
+    # Known only to another institution, which gave the learner its own name.
+    EnrolmentFactory(learner=LearnerFactory(email="elsewhere@example.net"), course=CourseFactory())
     page = new_page()
     watch = Watch()
     watch.attach(page)
     admin_sign_in(page, site, owner.user.email)
 
-    for email, name in (("new.person@example.net", "New Person"), ("known@example.net", "Known Person")):
+    people = (
+        ("new.person@example.net", "New Person"),
+        ("known@example.net", "Known Person"),
+        ("elsewhere@example.net", "Elsewhere Person"),
+    )
+    for email, name in people:
         page.goto(f"{site}/admin/courses/enrolment/add/")
         page.locator("select[name=course]").select_option(str(course.pk))
         page.locator("input[name=email]").fill(email)

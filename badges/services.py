@@ -240,13 +240,21 @@ def award_correct(
       queued for issuing on commit (audit "award.correct"). The one-live-award-per-enrolment constraint stands
       behind it. A revoked award is not corrected (re-issue it first: award_reissue).
 
-    Idempotent: a correction equal to the award changes nothing and writes no audit row.
+    Idempotent: a correction equal to the award changes nothing and writes no audit row; a replaced award is
+    corrected through its newest replacement, so the same correction sent twice re-issues once.
     """
     from django.core.exceptions import ValidationError
 
     from learners.services import learner_name_set
 
     award = Award.objects.select_for_update().select_related("learner", "issuer").get(pk=award.pk)
+    # A replaced award is corrected through its newest replacement: the same correction sent twice (a double
+    # click, a re-imported CSV) then finds the corrected award equal and changes nothing.
+    while award.status == AwardStatus.REVOKED:
+        newer = award.superseded_by.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+        if newer is None:
+            break
+        award = Award.objects.select_for_update().select_related("learner", "issuer").get(pk=newer)
     new_evidence = award.evidence_url if evidence_url is None else _clean_evidence_url(evidence_url)
     new_narrative = _narrative_or_same(award, narrative)
     reissue = (new_evidence, new_narrative) != (award.evidence_url, award.narrative)

@@ -485,3 +485,14 @@ def test_resend_of_an_expired_badge_says_renew_it_not_retry(client, queued, mail
     client.force_login(staff_of(award.issuer, Role.AWARDER))
     text = " ".join(messages_of(act(client, "notify_again", [award])))
     assert not mailoutbox and "1 expired badge(s) skipped: renew them" in text and "tried again" not in text
+
+
+def test_the_same_correction_sent_twice_reissues_once(client, issued):
+    """A double click on Apply (or a re-imported CSV) sends the correction again for the old award: one re-issue."""
+    client.force_login(staff_of(issued.issuer, Role.AWARDER))
+    form = {"name": "", "evidence_url": "https://example.org/v2", "narrative": "", "apply": "1"}
+    first = client.post(f"{LIST}{issued.pk}/correct/", form)
+    second = client.post(f"{LIST}{issued.pk}/correct/", form)
+    assert first.status_code == second.status_code == 302
+    assert Award.objects.count() == 2 and first["Location"] == second["Location"]
+    assert AuditEvent.objects.filter(action="award.correct").count() == 1

@@ -75,7 +75,7 @@ class BadgeClassAdmin(IssuerScopedAdmin):
     @admin.display(description=_("public ID"))
     def public_id_to_copy(self, obj) -> str:
         return format_html(
-            '<code class="public-id">{}</code><div class="help">{}</div>',
+            '<code class="public-id">{}</code><span class="public-id-hint">{}</span>',
             obj.public_id,
             _("The API names this badge by this id; its public page and artwork are under /badges/<id>."),
         )
@@ -102,7 +102,7 @@ class BadgeClassAdmin(IssuerScopedAdmin):
         )
 
     class Media:
-        css = {"all": ["css/admin-artwork.css"]}
+        css = {"all": ["css/admin-artwork.css", "css/admin-forms.css"]}
 
 
 @admin.register(Award)

@@ -121,10 +121,13 @@ class CourseAdmin(IssuerScopedAdmin):
     @admin.display(description=_("public ID"))
     def public_id_to_copy(self, obj) -> str:
         return format_html(
-            '<code class="public-id">{}</code><div class="help">{}</div>',
+            '<code class="public-id">{}</code><span class="public-id-hint">{}</span>',
             obj.public_id,
             _("The API and CSV imports accept this id or the course code."),
         )
+
+    class Media:
+        css = {"all": ["css/admin-forms.css"]}
 
 
 @admin.register(Enrolment)

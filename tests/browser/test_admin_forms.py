@@ -386,6 +386,7 @@ def test_course_public_id_is_shown_only_once_saved_and_is_the_saved_one(site, ne
     pick_autocomplete(page, "badge_class", badge.name)
     submit(page, "_continue")
     watch.assert_clean()
+    screenshot(page, "admin-course-public-id")
     shown = page.locator(".field-public_id_to_copy code").inner_text()
     assert shown == Course.objects.get(code="ids-101").public_id
     assert "accept this id or the course code" in page.locator(".field-public_id_to_copy").inner_text()

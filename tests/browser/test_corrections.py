@@ -70,3 +70,34 @@ def test_revoke_reissue_and_correct_a_name_in_the_admin(site, new_page, monkeypa
     page.goto(f"{site}/admin/badges/award/")
     assert "Ada Lovelace" in page.locator("#result_list").inner_text()
     watch.assert_clean()
+
+
+def test_bulk_revoke_from_a_semicolon_csv_with_a_dry_run(site, new_page, monkeypatch, tmp_path):
+    """A badge officer uploads a French-Excel CSV (semicolons, a header): the dry run lists each row, nothing is
+    revoked until they give one reason and confirm; then every listed badge is revoked."""
+    monkeypatch.setattr("badges.services._queue_issue", lambda ids: None)
+    monkeypatch.setattr("badges.issuing.queue_notify", lambda ids: None)
+    first = issue_award(email="ann@example.net", name="Ann")
+    second = issue_award(email="bob@example.net", name="Bob", course__issuer=first.issuer)
+    owner = MembershipFactory(issuer=first.issuer)
+    csv_file = tmp_path / "a-revoquer.csv"
+    csv_file.write_text(f"Courriel;Remarque\nann@example.net;triche\n{second.public_id};\n", encoding="utf-8-sig")
+    page = new_page()
+    watch = Watch()
+    watch.attach(page)
+    admin_sign_in(page, site, owner.user.email)
+    page.goto(f"{site}/admin/badges/award/")
+    page.locator("#bulk-revoke").click()
+    page.locator("input[name=file]").set_input_files(str(csv_file))
+    with page.expect_navigation():
+        page.locator("input[type=submit][value='Check the file']").click()
+    rows = page.locator("table.bulk-revoke-rows tbody tr")
+    assert rows.count() == 2 and "will be revoked" in rows.nth(0).inner_text()
+    assert Award.objects.filter(status=AwardStatus.REVOKED).count() == 0  # the dry run changed nothing
+    screenshot(page, "corrections-bulk-revoke-dry-run")
+    page.locator("textarea[name=reason]").fill("Exam fraud")
+    with page.expect_navigation():
+        page.locator("input[name=apply]").click()
+    assert "2 badge(s) revoked" in success_message(page)
+    assert set(Award.objects.values_list("status", flat=True)) == {AwardStatus.REVOKED}
+    watch.assert_clean()

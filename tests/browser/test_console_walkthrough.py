@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
+from badges.counters import worker_heartbeat_record
 from badges.issuing import awards_issue
 from badges.models import Award, AwardStatus, BadgeClass
+from badges.notifications import awards_notify
 from courses.models import Course, Enrolment
 from tests.browser.admin_pages import Watch, admin_sign_in, form_errors, pick_autocomplete, submit, success_message
 from tests.browser.conftest import screenshot
@@ -21,10 +23,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_worker() -> list[int]:
-    """What the worker does with the queued batches (badges.tasks.award_issue_batch_task): issue what is pending."""
+    """What the worker does with the queued tasks, in-process: its heartbeat (badges.tasks.worker_heartbeat_task),
+    issuing what is pending (award_issue_batch_task), then the award e-mails (award_notify_batch_task)."""
+    worker_heartbeat_record(hostname="walkthrough-worker")
     pending = list(Award.objects.filter(status=AwardStatus.PENDING).values_list("id", flat=True))
     if pending:
         awards_issue(award_ids=pending)
+        awards_notify(award_ids=pending)
     return pending
 
 
@@ -51,7 +56,8 @@ def test_a_new_institution_runs_its_programme_from_the_console(site, new_page):
     """The issue's click-through: add a badge class with artwork and see its preview; add a course; enrol a learner
     by the form; complete the enrolment and watch the badge reach "issued" on the dashboard; resend its e-mail;
     revoke and re-issue it; correct the learner's name; import a semicolon CSV written in French; export the
-    awards. No step answers a server error or breaks the Content Security Policy."""
+    awards; withdraw a learner who left; read the dashboard on a phone. No step answers a server error or breaks
+    the Content Security Policy."""
     owner = MembershipFactory()
     page = new_page(width=1280)
     watch = Watch()
@@ -108,6 +114,8 @@ def test_a_new_institution_runs_its_programme_from_the_console(site, new_page):
     assert dashboard_total(page, site, "pending") == "1"
     assert run_worker()
     assert dashboard_total(page, site, "issued") == "1"
+    assert page.locator("#total-emailed").inner_text().strip() == "1"
+    assert "ada@example.net" in mail.outbox[-1].to
     screenshot(page, "console-07-dashboard-issued")
     award = Award.objects.get(enrolment=enrolment)
     assert award.status == AwardStatus.ISSUED
@@ -184,4 +192,29 @@ def test_a_new_institution_runs_its_programme_from_the_console(site, new_page):
     assert len(rows) - 1 == Award.objects.filter(issuer=owner.issuer).count()
     assert dashboard_total(page, site, "revoked") == str(Award.objects.filter(status=AwardStatus.REVOKED).count())
     screenshot(page, "console-15-dashboard-end")
+
+    # 10. A learner who left: enrolled by the form, withdrawn, and then not completed by mistake.
+    page.goto(f"{site}/admin/courses/enrolment/add/")
+    page.locator("select[name=course]").select_option(str(course.pk))
+    page.locator("input[name=email]").fill("charles@example.net")
+    page.locator("input[name=name]").fill("Charles Babbage")
+    submit(page)
+    leaver = Enrolment.objects.get(course=course, learner__email="charles@example.net")
+    run_action(page, site, "/admin/courses/enrolment/", [leaver.pk], "withdraw")
+    assert "1 enrolment(s) withdrawn." in messages_text(page), messages_text(page)
+    run_action(page, site, "/admin/courses/enrolment/", [leaver.pk], "mark_completed")
+    said = messages_text(page)
+    assert "1 withdrawn enrolment was skipped." in said and "queued" not in said, said
+    assert not Award.objects.filter(enrolment=leaver).exists()
+    screenshot(page, "console-16-withdrawn-skipped")
+
+    # 11. The dashboard on a phone.
+    phone = new_page(width=390, height=844)
+    phone_watch = Watch()
+    phone_watch.attach(phone)
+    admin_sign_in(phone, site, owner.user.email)
+    phone.goto(f"{site}/admin/dashboard/")
+    assert phone.locator("#total-issued").is_visible()
+    screenshot(phone, "console-17-dashboard-390px")
+    phone_watch.assert_clean()
     watch.assert_clean()

@@ -366,3 +366,32 @@ def test_the_command_line_import_reports_the_same_kinds(course, tmp_path):
     out = StringIO()
     call_command("import_completions", str(path), issuer=course.issuer.slug, stdout=out)
     assert "new 1, enrol 1, unchanged 0, correct 0, refused 0, expired 0" in out.getvalue()
+
+
+def test_retry_is_refused_to_a_viewer_and_unknown_to_another_institution(client, course):
+    """Who may retry a failed import: an awarder of its institution. A viewer is refused; another institution's
+    owner does not learn it exists."""
+    record, _ = imports.completion_import_preview(
+        actor=None, issuer=course.issuer, filename="x.csv", content=b"email,name,course\na@example.org,A,py101\n"
+    )
+    CompletionImport.objects.filter(pk=record.pk).update(status=ImportStatus.FAILED, failure_reason="worker lost")
+    url = reverse("admin:courses_completionimport_retry", args=[record.public_id])
+    client.force_login(MembershipFactory(issuer=course.issuer, role=Role.VIEWER).user)
+    assert client.post(url).status_code == 403
+    page = client.get(reverse("admin:courses_completionimport_progress", args=[record.public_id])).content.decode()
+    assert "worker lost" in page and 'name="retry"' not in page
+    client.force_login(MembershipFactory(role=Role.OWNER).user)
+    assert client.post(url).status_code == 404
+    record.refresh_from_db()
+    assert record.status == ImportStatus.FAILED and Enrolment.objects.count() == 0
+
+
+def test_a_hostile_header_line_is_read_quickly_and_refused_clearly(client, staff, course):
+    """A header of thousands of quotes and delimiters (the delimiter sniffer's worst case) costs a bounded sample."""
+    import time
+
+    content = (',"' * 200_000 + "\nann@example.org,Ann,py101\n").encode()
+    started = time.monotonic()
+    page = preview(client, upload(client, course, content))
+    assert time.monotonic() - started < 5
+    assert "Missing column(s)" in page or "Unknown column(s)" in page

@@ -57,7 +57,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     else:
         ids = list(issuers.values_list("id", flat=True))
     board = dashboard_for(issuer_ids=ids)
-    changelist = reverse("admin:badges_award_changelist")
     context = {
         **admin.site.each_context(request),
         "title": _("Dashboard") + (f" — {chosen.name}" if chosen else ""),
@@ -68,8 +67,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "totals": [(m, board.totals[m], METRIC_FILTERS.get(m, "")) for m in METRICS],
         "rows": [{**row, "cells": [(m, row[m] or 0) for m in METRICS]} for row in board.rows],
         "alerts": board.alerts,
-        "changelist": changelist,
-        "export_url": reverse("admin:badges_award_export"),
         "bar_width": CHART_BAR_WIDTH,
     }
     return TemplateResponse(request, "admin/dashboard.html", context)
@@ -124,10 +121,9 @@ class CsvExportMixin:
         return response
 
     def changelist_view(self, request, extra_context=None):
-        info = (self.model._meta.app_label, self.model._meta.model_name)
+        # The export link keeps the list's query string (the template prefixes the export's reversed URL).
         query = request.GET.urlencode()
-        url = reverse("admin:{}_{}_export".format(*info)) + (f"?{query}" if query else "")
-        return super().changelist_view(request, {**(extra_context or {}), "export_url": url})
+        return super().changelist_view(request, {**(extra_context or {}), "export_query": f"?{query}" if query else ""})
 
 
 class AwardConsoleMixin(CsvExportMixin):

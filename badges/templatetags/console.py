@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django import template
 from django.contrib import admin
-from django.urls import reverse
 
 from issuers.permissions import Capability
 from issuers.selectors import issuers_for_user
@@ -58,7 +55,7 @@ def award_console(context, award: Award) -> dict:
             if name in DOWNLOADS and (name != "badge.svg" or award.baked_svg):
                 if name == "badge.png" and award.baked_svg:
                     continue
-                downloads.append((name, reverse("admin:badges_award_download", args=[award.pk, name])))
+                downloads.append(name)
     actions = []
     if model_admin is not None:
         available = model_admin.get_actions(request)
@@ -69,10 +66,8 @@ def award_console(context, award: Award) -> dict:
     public_url = assertion_url(award) if live else ""
     return {
         "public_url": public_url,
-        "verify_url": reverse("verify") + "?" + urlencode({"url": public_url}) if live else "",
         "downloads": downloads,
         "claimed": award.learner.user_id is not None,
         "actions": actions,
-        "changelist": reverse("admin:badges_award_changelist"),
         "superseded_by": list(award.superseded_by.values_list("pk", "public_id", "status")),
     }

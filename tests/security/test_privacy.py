@@ -37,6 +37,7 @@ AWARD_ROUTES = {
     "assertions/<str:public_id>",
     "assertions/<str:public_id>/<str:filename>",
     "api/v1/awards/<str:public_id>/verify",
+    "api/v1/awards/<str:public_id>/renew",  # POST only, for the badge's institution: a stranger gets 401
 }
 
 
@@ -88,6 +89,8 @@ def stranger_answers(client: Client, award) -> dict[str, tuple[int, str]]:
     get("verify page by URL", "/verify", {"url": assertion_url(award)}, **HTML)
     response = client.post("/api/v1/verify", {"url": assertion_url(award)}, content_type="application/json")
     answers["API verify by URL"] = (response.status_code, response.content.decode())
+    response = client.post(f"/api/v1/awards/{award.public_id}/renew", {}, content_type="application/json")
+    answers["API renew"] = (response.status_code, response.content.decode())
     return answers
 
 

@@ -280,6 +280,7 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
     url_ok = URLValidator(schemes=["http", "https"])
     now = timezone.now()
     seen: dict[tuple[str, int], int] = {}
+    named_as: dict[str, tuple[int, str]] = {}
     count = 0
     try:
         for line, values in enumerate(reader, start=2):
@@ -325,6 +326,10 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
                 first = seen.setdefault((email, course.id), line)
                 if first != line:
                     problems.append(f"duplicate of line {first} (same e-mail and course)")
+                # The institution has one name for a learner, whatever the course: two in one file is a mistake.
+                named_line, named = named_as.setdefault(email, (line, row["name"]))
+                if named != row["name"]:
+                    problems.append(f"line {named_line} gives this e-mail another name ('{named}')")
             if problems:
                 text = "; ".join(problems)
                 result.errors.append(RowError(line, text[0].upper() + text[1:] + "."))

@@ -395,3 +395,12 @@ def test_a_hostile_header_line_is_read_quickly_and_refused_clearly(client, staff
     page = preview(client, upload(client, course, content))
     assert time.monotonic() - started < 5
     assert "Missing column(s)" in page or "Unknown column(s)" in page
+
+
+def test_two_names_for_one_learner_in_one_file_are_refused(client, staff, course):
+    """The institution has one name per learner (LearnerName), whatever the course: a file giving two would leave
+    one of them silently unused (or correct the name back and forth)."""
+    CourseFactory(code="ux201", issuer=course.issuer)
+    content = b"email,name,course\nann@example.org,Ann Example,py101\nann@example.org,Anne Exemple,ux201\n"
+    page = preview(client, upload(client, course, content))
+    assert kinds(page) == ["enrol", "refused"] and "Line 2 gives this e-mail another name" in page

@@ -93,6 +93,7 @@ def test_dashboard_counts_with_a_few_queries_however_many_awards(client, ten_awa
         board = dashboard_for(issuer_ids=[course.issuer_id])
     assert len(many) == len(few) <= 6
     assert board.totals["issued"] == 25
+    assert board.chart[-1].count == 25 and sum(bar.count for bar in board.chart) == 25  # all issued this week
 
 
 def test_dashboard_counts_every_state(client):

@@ -153,6 +153,9 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
     actions = ["mark_completed", "withdraw"]
     change_list_template = "admin/courses/enrolment/change_list.html"
 
+    class Media:
+        css = {"all": ["css/admin-forms.css"]}
+
     def get_queryset(self, request):
         return with_learner_name(super().get_queryset(request), issuer="course__issuer")
 
@@ -167,11 +170,49 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return ("course", "email", "name") if obj is None else self.fields
+        if obj is None:
+            return ("course", "email", "name")
+        return (*self.fields, "badge") if obj.status == EnrolmentStatus.COMPLETED else self.fields
 
     def get_readonly_fields(self, request, obj=None):
         # Status changes go through the actions, so completion always creates its award.
-        return () if obj is None else ("course", "learner", "recipient", "status", "completed_at", "created_at")
+        if obj is None:
+            return ()
+        fixed = ("course", "learner", "recipient", "status", "completed_at", "created_at")
+        if obj.status == EnrolmentStatus.COMPLETED:
+            # The badge was issued with this evidence; editing it here would change nothing the badge says.
+            return (*fixed, "evidence_url", "evidence_narrative", "badge")
+        return fixed
+
+    @admin.display(description=_("badge"))
+    def badge(self, obj) -> str:
+        hint = _("The badge keeps the evidence it was issued with; a correction re-issues it.")
+        award = obj.awards.order_by("-created_at", "-id").first()
+        if award is None:
+            return hint
+        return format_html(
+            '<a href="{}">{}</a> ({}) · <a href="{}">{}</a><span class="public-id-hint">{}</span>',
+            reverse("admin:badges_award_change", args=[award.pk]),
+            award.public_id,
+            award.get_status_display(),
+            reverse("admin:badges_award_correct", args=[award.pk]),
+            _("Correct the name or evidence"),
+            hint,
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "GET" and self.has_add_permission(request):
+            ids = [i.id for i in issuers_for_user(user=request.user, capability=Capability.AWARD)]
+            if not Course.objects.filter(issuer__in=ids).exists():
+                self.message_user(
+                    request,
+                    _(
+                        "There is no course to enrol learners on yet. A course is added first (Courses › Add), by "
+                        "staff with the editor or owner role."
+                    ),
+                    messages.WARNING,
+                )
+        return super().add_view(request, form_url, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "course":

@@ -135,3 +135,34 @@ def test_adding_an_enrolment_that_exists_says_so_instead_of_added(owner_client):
     assert ("info", "ada@example.net was already enrolled on this course; nothing changed.") in said, said
     assert any(level == "warning" and "“Ada Lovelace”" in text for level, text in said), said
     assert Enrolment.objects.filter(course=course).count() == 1
+
+
+def test_completed_enrolment_evidence_is_not_edited_where_it_would_change_nothing(owner_client):
+    """The change page of a completed enrolment offered its evidence fields and said "changed successfully", while
+    the badge kept the evidence it was issued with. Once completed, the evidence is read-only there, with the way
+    to correct the badge; before completion it stays editable (completing uses it)."""
+    client, owner = owner_client
+    course = CourseFactory(issuer=owner.issuer)
+    done, waiting = EnrolmentFactory(course=course), EnrolmentFactory(course=course)
+    enrolment_complete(actor=None, enrolment=done, evidence_url="https://evidence.example/first")
+    page = client.get(reverse("admin:courses_enrolment_change", args=[done.pk])).content.decode()
+    assert 'name="evidence_url"' not in page and "https://evidence.example/first" in page
+    assert "Correct the name or evidence" in page
+    assert reverse("admin:badges_award_correct", args=[done.awards.get().pk]) in page
+    client.post(
+        reverse("admin:courses_enrolment_change", args=[done.pk]),
+        {"evidence_url": "https://evidence.example/changed", "evidence_narrative": "changed"},
+    )
+    assert Enrolment.objects.get(pk=done.pk).evidence_url == "https://evidence.example/first"
+    page = client.get(reverse("admin:courses_enrolment_change", args=[waiting.pk])).content.decode()
+    assert 'name="evidence_url"' in page
+
+
+def test_add_enrolment_without_any_course_says_what_to_do_first(client):
+    """A new institution's awarder opened "Add enrolment" and met an empty course list with no word why. The page
+    says there is no course yet and who can add one."""
+    member = MembershipFactory(role="awarder")
+    client.force_login(member.user)
+    response = client.get(reverse("admin:courses_enrolment_add"), follow=True)
+    said = [str(m) for m in response.context["messages"]]
+    assert any("no course" in text for text in said), said

@@ -413,3 +413,37 @@ def test_mark_completed_on_a_revoked_badge_says_nothing_was_issued(site, new_pag
     assert "being issued" not in said and page.locator("ul.messagelist li.success").count() == 0, said
     screenshot(page, "admin-mark-completed-revoked")
     assert Award.objects.get(pk=award.pk).status == AwardStatus.REVOKED
+
+
+def test_a_badge_class_added_from_the_course_form_popup_is_chosen_for_the_course(site, new_page):
+    """A new institution has no badge class when it adds its first course: the "+" beside "Badge awarded" opens the
+    badge-class form in a popup; saved there (artwork previewed), it is chosen on the course form, which saves."""
+    owner = MembershipFactory()
+    page = new_page()
+    watch = Watch()
+    watch.attach(page)
+    admin_sign_in(page, site, owner.user.email)
+    page.goto(f"{site}/admin/courses/course/add/")
+    page.locator("select[name=issuer]").select_option(str(owner.issuer.pk))
+    page.locator("input[name=code]").fill("first-101")
+    page.locator("input[name=title]").fill("Our first course")
+    with page.expect_popup() as opened:
+        page.locator("#add_id_badge_class").click()
+    popup = opened.value
+    watch.attach(popup)
+    popup.wait_for_load_state()
+    popup.locator("select[name=issuer]").select_option(str(owner.issuer.pk))
+    popup.locator("input[name=name]").fill("First Badge")
+    popup.locator("textarea[name=description]").fill("Our first badge.")
+    popup.locator("textarea[name=criteria_narrative]").fill("Finish the course.")
+    popup.locator("input[name=image]").set_input_files(
+        files=[{"name": "first.png", "mimeType": "image/png", "buffer": badge_png()}]
+    )
+    popup.wait_for_function("document.querySelector('img[data-artwork-preview-of=id_image]').naturalWidth > 0")
+    popup.locator("input[name=_save]").click()
+    popup.wait_for_event("close")
+    assert "First Badge" in page.locator("#select2-id_badge_class-container").inner_text()
+    submit(page)
+    watch.assert_clean()
+    assert "was added successfully" in success_message(page), form_errors(page)
+    assert Course.objects.get(code="first-101").badge_class.name == "First Badge"

@@ -267,12 +267,12 @@ class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
                 self.message_user(request, f"{award.public_id}: {exc}", messages.ERROR)
         self.message_user(request, done_message % {"count": done}, messages.SUCCESS if done else messages.WARNING)
 
-    @admin.action(description=_("Re-issue revoked badges (a new badge; the revoked one stays in the history)"))
+    @admin.action(description=_("Re-issue a revoked badge: a new badge, the revoked one stays in the history"))
     def reissue(self, request, queryset):
         self.require(request, Capability.AWARD, queryset)
         self._each(request, queryset, award_reissue, gettext("%(count)d badge(s) re-issued; they are being signed."))
 
-    @admin.action(description=_("Renew selected badges (a new validity period from today)"))
+    @admin.action(description=_("Renew: a new validity period from today"))
     def renew(self, request, queryset):
         self.require(request, Capability.AWARD, queryset)
         self._each(request, queryset, award_renew, gettext("%(count)d badge(s) renewed; they are being signed again."))

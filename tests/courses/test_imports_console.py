@@ -404,3 +404,39 @@ def test_two_names_for_one_learner_in_one_file_are_refused(client, staff, course
     content = b"email,name,course\nann@example.org,Ann Example,py101\nann@example.org,Anne Exemple,ux201\n"
     page = preview(client, upload(client, course, content))
     assert kinds(page) == ["enrol", "refused"] and "Line 2 gives this e-mail another name" in page
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("soft_time_limit", "ran out of time"),
+        ("database", "A database error (OperationalError)"),
+    ],
+)
+def test_a_worker_failure_is_told_to_staff_without_the_servers_details(course, monkeypatch, error, expected):
+    """A database error's text can carry connection details (host, user): staff get its kind, the log the rest.
+    The soft time limit is told as such."""
+    from celery.exceptions import SoftTimeLimitExceeded
+    from django.db import OperationalError
+
+    from courses.tasks import completion_import_apply_task
+
+    record, _ = imports.completion_import_preview(
+        actor=None, issuer=course.issuer, filename="x.csv", content=b"email,name,course\na@example.org,A,py101\n"
+    )
+    CompletionImport.objects.filter(pk=record.pk).update(status=ImportStatus.APPLYING, applying_since=timezone.now())
+    exc = (
+        SoftTimeLimitExceeded()
+        if error == "soft_time_limit"
+        else OperationalError('connection to server at "db.internal" failed: password authentication failed for user')
+    )
+
+    def boom(**kwargs):
+        raise exc
+
+    monkeypatch.setattr(imports, "enrolments_enrol", boom)
+    with pytest.raises(type(exc)):
+        completion_import_apply_task.run(record.pk, None)
+    record.refresh_from_db()
+    assert record.status == ImportStatus.FAILED and expected in record.failure_reason
+    assert "db.internal" not in record.failure_reason and "password" not in record.failure_reason

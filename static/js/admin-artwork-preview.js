@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var KINDS = /^image\/(png|svg\+xml)$/;
+  var NAMES = /\.(png|svg)$/i; // some systems type a chosen .svg as "" or octet-stream
 
   function watch(input) {
     var preview = document.querySelector('img[data-artwork-preview-of="' + input.id + '"]');
@@ -17,7 +18,7 @@
     };
     input.addEventListener("change", function () {
       var file = input.files && input.files[0];
-      if (!file || !KINDS.test(file.type)) { hide(); return; }
+      if (!file || !(KINDS.test(file.type) || NAMES.test(file.name))) { hide(); return; }
       var reader = new FileReader();
       reader.addEventListener("load", function () {
         preview.src = reader.result;
@@ -25,7 +26,8 @@
         if (note) note.hidden = false;
       });
       reader.addEventListener("error", hide);
-      reader.readAsDataURL(file);
+      var type = KINDS.test(file.type) ? file.type : /\.svg$/i.test(file.name) ? "image/svg+xml" : "image/png";
+      reader.readAsDataURL(new Blob([file], { type: type }));
     });
   }
 

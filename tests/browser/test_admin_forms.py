@@ -328,7 +328,11 @@ def _loaded(page, selector: str) -> bool:
 
 @pytest.mark.parametrize(
     ("filename", "mime", "content"),
-    [("artwork.png", "image/png", None), ("artwork.svg", "image/svg+xml", SVG_ARTWORK)],
+    [
+        ("artwork.png", "image/png", None),
+        ("artwork.svg", "image/svg+xml", SVG_ARTWORK),
+        ("untyped.svg", "application/octet-stream", SVG_ARTWORK),  # as some systems type a chosen .svg
+    ],
 )
 def test_artwork_is_previewed_when_chosen_and_served_after_saving(site, new_page, filename, mime, content):
     """The artwork link on the badge-class page was a 404 (media is not served) and there was no preview. Chosen

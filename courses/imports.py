@@ -441,6 +441,10 @@ def _classify_row(row, enrolment, own_name, learner, live, latest, now) -> str:
     effects = award_correction_effects(award=award, current_name=current_name, **corrections)
     if not effects:
         row.kind, row.detail = RowKind.UNCHANGED, _("Nothing: the badge was already awarded with the same data.")
+        if award.status == AwardStatus.PENDING:
+            row.detail = _("Nothing: this badge is already being issued.")
+        elif award.status == AwardStatus.FAILED:  # an import does not retry it: the award's page says why it failed
+            row.detail = _("Nothing: this badge failed to issue; retry it from the award's page.")
         return ""
     if "reissue" in effects and award.status != AwardStatus.ISSUED:
         return (

@@ -260,6 +260,11 @@ def _walk(page, site, user, world, watch) -> list[str]:
         else:
             assert page.locator("input[name=_save]").count() == 0, label
             done.append(f"view {label}")
+        if model_admin.has_delete_permission(_as_request(user), obj):
+            # Only opened: the confirmation page (or Django's "protected" page) must answer, not delete.
+            response = page.goto(site + reverse("admin:{}_{}_delete".format(*info), args=[obj.pk]))
+            assert response.status == 200, (label, response.status)
+            done.append(f"delete page {label}")
     watch.assert_clean()
     return done
 

@@ -90,3 +90,31 @@ def test_french_semicolon_csv_is_previewed_row_by_row_applied_and_reported(site,
     assert LearnerName.objects.get(issuer=owner.issuer, learner=anne.learner).name == "Anne Martin"
     assert Award.objects.filter(status=AwardStatus.REVOKED).count() == 0  # a name correction keeps the badge
     assert Award.objects.count() == 4
+
+
+def test_a_failed_import_shows_its_reason_and_is_retried_from_its_page(site, new_page):
+    """A worker that failed left the import "applying" for ever; now its page says why and offers a retry."""
+    from courses.imports import completion_import_preview
+    from courses.models import CompletionImport, ImportStatus
+
+    owner = MembershipFactory()
+    course = CourseFactory(issuer=owner.issuer, code="data-101")
+    content = f"{HEADER}\nlea@example.fr;Léa Petit;data-101;15/03/2026\n".encode()
+    record, _ = completion_import_preview(actor=None, issuer=owner.issuer, filename="fin.csv", content=content)
+    CompletionImport.objects.filter(pk=record.pk).update(
+        status=ImportStatus.FAILED, failure_reason="The worker ran out of time (its time limit)."
+    )
+    page = new_page(locale="fr-FR")
+    watch = Watch()
+    watch.attach(page)
+    _sign_in_french(page, site, owner.user.email)
+    page.goto(f"{site}/admin/courses/completionimport/{record.public_id}/progress/")
+    assert "ran out of time" in page.locator("#import-failure-reason").inner_text()
+    assert page.locator("#progress-bar").count() == 0  # nothing was written: no "100 %" of nothing
+    screenshot(page, "csv-import-failed")
+    with page.expect_navigation():
+        page.locator("input[name=retry]").click()
+    watch.assert_clean()
+    assert page.locator("#import-failed").count() == 0
+    assert page.locator("#report-new").inner_text() == "1"
+    assert Award.objects.filter(enrolment__course=course).count() == 1

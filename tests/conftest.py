@@ -29,6 +29,17 @@ def skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate-limit counts, lock-outs and cached documents live in the cache: each Django test starts with none, so
+    one module's requests cannot throttle the next module's (the local-memory cache outlives a test's database)."""
+    if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        from django.core.cache import cache
+
+        cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _media_root(request, tmp_path):
     """Uploaded and baked files go to a per-test folder (Django tests only; the standards tests need no Django)."""
     if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):

@@ -282,15 +282,27 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
     @admin.action(description=_("Withdraw selected enrolments (a live badge must be revoked first)"))
     def withdraw(self, request, queryset):
         self.require(request, Capability.AWARD, queryset)
-        done = 0
+        done = already = 0
         for enrolment in queryset.select_related("learner", "course"):
+            if enrolment.status == EnrolmentStatus.WITHDRAWN:
+                already += 1  # the service would accept it again and change nothing: not counted as withdrawn
+                continue
             try:
                 enrolment_withdraw(actor=request.user, enrolment=enrolment)
                 done += 1
             except ValidationError as exc:
                 label = f"{enrolment.learner.email} — {enrolment.course.code}"
                 self.message_user(request, f"{label}: {'; '.join(exc.messages)}", messages.ERROR)
-        self.message_user(request, _("%(count)d enrolment(s) withdrawn.") % {"count": done})
+        if done:
+            text = ngettext("%(count)d enrolment withdrawn.", "%(count)d enrolments withdrawn.", done)
+            self.message_user(request, text % {"count": done}, messages.SUCCESS)
+        if already:
+            text = ngettext(
+                "%(count)d enrolment was already withdrawn; nothing changed.",
+                "%(count)d enrolments were already withdrawn; nothing changed.",
+                already,
+            )
+            self.message_user(request, text % {"count": already}, messages.INFO)
 
     # -- CSV import ------------------------------------------------------------------------------------------
     def get_urls(self):

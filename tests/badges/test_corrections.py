@@ -323,7 +323,7 @@ def test_withdraw_action_withdraws_an_enrolment_without_a_live_badge(client, iss
     response = client.post(ENROLMENTS, {"action": "withdraw", ACTION_CHECKBOX_NAME: ids})
     assert response.status_code == 302
     text = " ".join(messages_of(response))
-    assert "1 enrolment(s) withdrawn" in text and "revoke it first" in text
+    assert "1 enrolment withdrawn" in text and "revoke it first" in text
     assert Enrolment.objects.get(pk=open_one.pk).status == EnrolmentStatus.WITHDRAWN
     assert Enrolment.objects.get(pk=issued.enrolment.pk).status == EnrolmentStatus.COMPLETED
     award_revoke(actor=None, award=issued, reason="Cheating")

@@ -166,3 +166,28 @@ def test_add_enrolment_without_any_course_says_what_to_do_first(client):
     response = client.get(reverse("admin:courses_enrolment_add"), follow=True)
     said = [str(m) for m in response.context["messages"]]
     assert any("no course" in text for text in said), said
+
+
+def test_withdraw_counts_only_what_it_withdrew(enrolments_in_every_state):
+    """Withdraw said "N enrolment(s) withdrawn" counting enrolments that were already withdrawn, and "0 enrolment(s)
+    withdrawn." as good news beside the refusals. It counts what it withdrew, what was already withdrawn, and names
+    each refusal (a live badge must be revoked first)."""
+    client, e = enrolments_in_every_state
+    response = client.post(
+        reverse("admin:courses_enrolment_changelist"),
+        {"action": "withdraw", ACTION_CHECKBOX_NAME: [e["enrolled"].pk, e["withdrawn"].pk, e["issued"].pk]},
+        follow=True,
+    )
+    said = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert ("success", "1 enrolment withdrawn.") in said, said
+    assert ("info", "1 enrolment was already withdrawn; nothing changed.") in said, said
+    assert any(level == "error" and "revoke it first" in text for level, text in said), said
+    assert Enrolment.objects.get(pk=e["issued"].pk).status == EnrolmentStatus.COMPLETED
+
+    response = client.post(
+        reverse("admin:courses_enrolment_changelist"),
+        {"action": "withdraw", ACTION_CHECKBOX_NAME: [e["issued"].pk]},
+        follow=True,
+    )
+    said = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert not any("0 enrolment" in text for _level, text in said), said

@@ -176,7 +176,8 @@ def _decode(content: bytes) -> str:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(
-            f"The file is not UTF-8 text (byte {exc.start + 1} cannot be read). Save it as 'CSV UTF-8' and retry."
+            _("The file is not UTF-8 text (byte %(byte)d cannot be read). Save it as 'CSV UTF-8' and retry.")
+            % {"byte": exc.start + 1}
         ) from None
 
 
@@ -225,10 +226,11 @@ def _parse_completed(value: str, now: datetime) -> datetime | None:
     day = _parse_day(text)
     if day is None:
         raise ValueError(
-            f"'completed' must be empty, yes/no (oui/non), or a date like 2026-05-31 or 31/05/2026, not '{value}'"
+            _("'completed' must be empty, yes/no (oui/non), or a date like 2026-05-31 or 31/05/2026, not '%(value)s'")
+            % {"value": value}
         )
     if day > now.date():
-        raise ValueError(f"'completed' date {value} is in the future")
+        raise ValueError(_("'completed' date %(value)s is in the future") % {"value": value})
     # Noon UTC of that day, but never later than now: a badge must not be issued in the future.
     return min(datetime.combine(day, time(12, 0), tzinfo=UTC), now)
 
@@ -240,7 +242,9 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
     """
     result = ParsedImport()
     if len(content) > settings.CSV_IMPORT_MAX_BYTES:
-        result.errors.append(RowError(0, f"The file is larger than {settings.CSV_IMPORT_MAX_BYTES // 1_000_000} MB."))
+        result.errors.append(
+            RowError(0, _("The file is larger than %(mb)d MB.") % {"mb": settings.CSV_IMPORT_MAX_BYTES // 1_000_000})
+        )
         return result
     try:
         text = _decode(content)
@@ -248,28 +252,30 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
         result.errors.append(RowError(0, str(exc)))
         return result
     if "\x00" in text:
-        result.errors.append(RowError(0, "The file contains NUL bytes; it is not a CSV text file."))
+        result.errors.append(RowError(0, _("The file contains NUL bytes; it is not a CSV text file.")))
         return result
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        result.errors.append(RowError(1, f"The header cannot be read as CSV: {exc}."))
+        result.errors.append(RowError(1, _("The header cannot be read as CSV: %(error)s.") % {"error": exc}))
         return result
     if not header or not any(h.strip() for h in header):
-        result.errors.append(RowError(1, "The file is empty: expected a header row with email, name, course."))
+        result.errors.append(RowError(1, _("The file is empty: expected a header row with email, name, course.")))
         return result
     keys = [_column_key(h) for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in keys]
     unknown = [h for h, k in zip(header, keys, strict=True) if k not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     duplicated = sorted(k for k, n in Counter(keys).items() if n > 1)  # linear: a hostile header has 100,000 cells
     if missing:
-        result.errors.append(RowError(1, f"Missing column(s): {', '.join(missing)}."))
+        result.errors.append(RowError(1, _("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}))
     if unknown:
-        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-        result.errors.append(RowError(1, f"Unknown column(s): {', '.join(unknown[:10])}{more}."))
+        more = _(" and %(count)d more") % {"count": len(unknown) - 10} if len(unknown) > 10 else ""
+        result.errors.append(
+            RowError(1, _("Unknown column(s): %(columns)s.") % {"columns": ", ".join(unknown[:10]) + more})
+        )
     if duplicated:
-        result.errors.append(RowError(1, f"Column(s) given twice: {', '.join(duplicated)}."))
+        result.errors.append(RowError(1, _("Column(s) given twice: %(columns)s.") % {"columns": ", ".join(duplicated)}))
     if result.errors:
         return result
 
@@ -288,10 +294,18 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
                 continue  # blank lines are harmless
             count += 1
             if count > settings.CSV_IMPORT_MAX_ROWS:
-                result.errors.append(RowError(line, f"More than {settings.CSV_IMPORT_MAX_ROWS} rows; split the file."))
+                result.errors.append(
+                    RowError(line, _("More than %(max)d rows; split the file.") % {"max": settings.CSV_IMPORT_MAX_ROWS})
+                )
                 break
             if len(values) != len(keys):
-                result.errors.append(RowError(line, f"Expected {len(keys)} fields, found {len(values)}."))
+                result.errors.append(
+                    RowError(
+                        line,
+                        _("Expected %(expected)d fields, found %(found)d.")
+                        % {"expected": len(keys), "found": len(values)},
+                    )
+                )
                 continue
             row = dict(zip(keys, (v.strip() for v in values), strict=True))
             problems = []
@@ -299,17 +313,18 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
             try:
                 validate_email(email)
             except ValidationError:
-                problems.append(f"'{row['email']}' is not a valid e-mail address")
+                problems.append(_("'%(email)s' is not a valid e-mail address") % {"email": row["email"]})
             if not row["name"]:
-                problems.append("the name is empty")
+                problems.append(_("the name is empty"))
             elif len(row["name"]) > 200:
-                problems.append("the name is longer than 200 characters")
+                problems.append(_("the name is longer than 200 characters"))
             elif single_line_problem(row["name"]):  # a quoted cell may hold a line break: e-mail header injection
-                problems.append("the name contains a line break or another control character")
+                problems.append(_("the name contains a line break or another control character"))
             course = courses.get(row["course"]) or courses.get(row["course"].lower())
             if course is None:
                 problems.append(
-                    f"unknown course '{row['course']}' (no course with this code or public id at {issuer.name})"
+                    _("unknown course '%(course)s' (no course with this code or public id at %(issuer)s)")
+                    % {"course": row["course"], "issuer": issuer.name}
                 )
             try:
                 completed_at = _parse_completed(row.get("completed", ""), now)
@@ -321,15 +336,18 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
                 try:
                     url_ok(evidence_url)
                 except ValidationError:
-                    problems.append(f"evidence_url '{evidence_url}' is not an http(s) URL")
+                    problems.append(_("evidence_url '%(url)s' is not an http(s) URL") % {"url": evidence_url})
             if course is not None and not problems:
                 first = seen.setdefault((email, course.id), line)
                 if first != line:
-                    problems.append(f"duplicate of line {first} (same e-mail and course)")
+                    problems.append(_("duplicate of line %(line)d (same e-mail and course)") % {"line": first})
                 # The institution has one name for a learner, whatever the course: two in one file is a mistake.
                 named_line, named = named_as.setdefault(email, (line, row["name"]))
                 if named != row["name"]:
-                    problems.append(f"line {named_line} gives this e-mail another name ('{named}')")
+                    problems.append(
+                        _("line %(line)d gives this e-mail another name ('%(name)s')")
+                        % {"line": named_line, "name": named}
+                    )
             if problems:
                 text = "; ".join(problems)
                 result.errors.append(RowError(line, text[0].upper() + text[1:] + "."))
@@ -338,9 +356,11 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
                 ImportRow(line, email, row["name"], course, completed_at, evidence_url, row.get("narrative", ""))
             )
     except csv.Error as exc:
-        result.errors.append(RowError(reader.line_num, f"The file cannot be read as CSV: {exc}."))
+        result.errors.append(
+            RowError(reader.line_num, _("The file cannot be read as CSV: %(error)s.") % {"error": exc})
+        )
     if not result.rows and not result.errors:
-        result.errors.append(RowError(2, "The file has a header but no rows."))
+        result.errors.append(RowError(2, _("The file has a header but no rows.")))
     _classify(issuer=issuer, parsed=result, now=now)
     return result
 
@@ -412,14 +432,22 @@ def _classify_row(row, enrolment, own_name, learner, live, latest, now) -> str:
             row.detail = _("Nothing: already enrolled (%(status)s).") % {"status": enrolment.get_status_display()}
         return ""
     if enrolment is not None and enrolment.status == EnrolmentStatus.WITHDRAWN:
-        return f"{row.email} withdrew from {row.course.code}; a withdrawn enrolment is not completed by an import."
+        return _("%(email)s withdrew from %(course)s; a withdrawn enrolment is not completed by an import.") % {
+            "email": row.email,
+            "course": row.course.code,
+        }
     award = live.get(enrolment.pk) if enrolment is not None else None
     if award is None and enrolment is not None and enrolment.pk in latest:
         revoked = latest[enrolment.pk]
-        return (
-            f"The badge of {row.email} for {row.course.code} was revoked on {revoked.revoked_at:%Y-%m-%d} "
-            f"({revoked.revocation_reason or 'no reason given'}); re-issue it from the award's page, not by an import."
-        )
+        return _(
+            "The badge of %(email)s for %(course)s was revoked on %(date)s (%(reason)s); re-issue it from the "
+            "award's page, not by an import."
+        ) % {
+            "email": row.email,
+            "course": row.course.code,
+            "date": f"{revoked.revoked_at:%Y-%m-%d}",
+            "reason": revoked.revocation_reason or _("no reason given"),
+        }
     if award is None:
         row.kind, row.detail = RowKind.NEW, _("Enrol, complete and issue the badge.")
         # A learner this institution has named otherwise gets the file's name (a new learner's is simply recorded).
@@ -447,10 +475,10 @@ def _classify_row(row, enrolment, own_name, learner, live, latest, now) -> str:
             row.detail = _("Nothing: this badge failed to issue; retry it from the award's page.")
         return ""
     if "reissue" in effects and award.status != AwardStatus.ISSUED:
-        return (
-            f"The badge of {row.email} for {row.course.code} is {award.status}, not issued yet: its evidence can be "
-            "corrected once it is issued."
-        )
+        return _(
+            "The badge of %(email)s for %(course)s is %(status)s, not issued yet: its evidence can be corrected once "
+            "it is issued."
+        ) % {"email": row.email, "course": row.course.code, "status": award.get_status_display()}
     row.kind, row.award = RowKind.CORRECT, award
     row.corrections = {k: v for k, v in corrections.items() if v is not None}
     parts = []
@@ -499,9 +527,9 @@ def completion_import_apply(
     with transaction.atomic():
         record = CompletionImport.objects.select_for_update().get(pk=completion_import.pk)
         if record.status == ImportStatus.APPLIED:
-            raise ImportNotApplicable("This import was already applied.")
+            raise ImportNotApplicable(_("This import was already applied."))
         if record.status == ImportStatus.FAILED:
-            raise ImportNotApplicable("This import failed; retry it from its page.")
+            raise ImportNotApplicable(_("This import failed; retry it from its page."))
         if parsed is None:
             parsed = parse_completions_csv(issuer=record.issuer, content=bytes(record.content))
         if not parsed.ok:
@@ -512,7 +540,9 @@ def completion_import_apply(
             award_ids = _apply_rows(actor=actor, rows=parsed.rows)
         except (ValidationError, AwardError) as exc:
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-            raise ImportNotApplicable(f"Nothing was imported: {' '.join(messages)}") from None
+            raise ImportNotApplicable(
+                _("Nothing was imported: %(reasons)s") % {"reasons": " ".join(messages)}
+            ) from None
         counts = parsed.counts()
         record.status = ImportStatus.APPLIED
         record.applied_at = timezone.now()
@@ -599,7 +629,7 @@ def completion_import_retry(*, actor, completion_import: CompletionImport) -> bo
             status=ImportStatus.PREVIEWED, failed_at=None, failure_reason="", applying_since=None
         )
         if not updated:
-            raise ImportNotApplicable("Only a failed import can be retried.")
+            raise ImportNotApplicable(_("Only a failed import can be retried."))
         audit_record(actor=actor, action="import.retry", target=completion_import, issuer=completion_import.issuer)
     completion_import.refresh_from_db()
     return completion_import_confirm(actor=actor, completion_import=completion_import)
@@ -637,7 +667,7 @@ def completion_import_confirm(*, actor, completion_import: CompletionImport) -> 
         status=ImportStatus.APPLYING, applying_since=timezone.now()
     )
     if not updated:
-        raise ImportNotApplicable("This import was already confirmed.")
+        raise ImportNotApplicable(_("This import was already confirmed."))
     try:
         completion_import_apply_task.apply_async(args=[completion_import.pk, getattr(actor, "pk", None)], retry=False)
     except Exception:  # noqa: BLE001 — broker down: do the work here instead
@@ -655,7 +685,9 @@ def _apply_inline(*, actor, completion_import: CompletionImport) -> None:
         log.exception("CSV import %s failed", completion_import.public_id)
         reason = _failure_reason(exc)
         completion_import_fail(completion_import=completion_import, reason=reason)
-        raise ImportNotApplicable(f"The import failed: {reason} Nothing was written; you can retry it.") from None
+        raise ImportNotApplicable(
+            _("The import failed: %(reason)s Nothing was written; you can retry it.") % {"reason": reason}
+        ) from None
 
 
 def completion_import_template(*, stream, language: str, course_code: str) -> None:

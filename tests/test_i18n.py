@@ -287,3 +287,17 @@ def test_import_progress_reports_its_status_in_the_viewers_language(client, prog
     assert body["status"] == "previewed"  # the code, for scripts
     assert body["status_label"] == "Vérifié, en attente de confirmation"
     assert "data.status_label" in (ROOT / "static" / "js" / "import-progress.js").read_text()
+
+
+def test_import_refusals_are_in_the_viewers_language(programme):
+    """A French institution's preview explains its refused rows in French."""
+    from courses.imports import parse_completions_csv
+
+    issuer = programme["course"].issuer
+    with override("fr"):
+        header = parse_completions_csv(issuer=issuer, content=b"email;name\na@example.org;A\n")
+        rows = parse_completions_csv(issuer=issuer, content=b"email;name;course\nnot-an-address;;nope\n")
+    assert [e.message for e in header.errors] == ["Colonne(s) manquante(s) : course."]
+    message = rows.errors[0].message
+    assert "« not-an-address » n’est pas une adresse e-mail valide" in message and "le nom est vide" in message
+    assert "formation inconnue « nope »" in message

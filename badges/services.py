@@ -61,7 +61,7 @@ def _free_indexes(issuer_id: int, count: int) -> list[int]:
     """Random unused status-list positions; the caller holds the issuer's row lock, so they stay unused."""
     used = set(Award.objects.filter(issuer_id=issuer_id).values_list("status_list_index", flat=True))
     if len(used) + count > LIST_ENTRIES * 0.9:
-        raise AwardError("The institution's status list is nearly full; contact the platform operators.")
+        raise AwardError(_("The institution's status list is nearly full; contact the platform operators."))
     chosen: set[int] = set()
     while len(chosen) < count:
         index = secrets.randbelow(LIST_ENTRIES)
@@ -136,7 +136,7 @@ def award_revoke(*, actor, award: Award, reason: str, notify_learner: bool = Fal
     """
     reason = reason.strip()
     if not reason:
-        raise AwardError("Give a reason: it is shown to anyone who checks the badge.")
+        raise AwardError(_("Give a reason: it is shown to anyone who checks the badge."))
     award = Award.objects.select_for_update().get(pk=award.pk)
     if award.status == AwardStatus.REVOKED:
         return award
@@ -372,9 +372,9 @@ def award_renew(*, actor, award: Award, evidence_url: str = "", narrative: str =
     keeping the original award date (OB 3.0 awardedDate). Revoked badges cannot be renewed."""
     award = Award.objects.select_for_update().select_related("badge_class").get(pk=award.pk)
     if award.status not in (AwardStatus.ISSUED, AwardStatus.FAILED):
-        raise AwardError("Only an issued badge can be renewed.")
+        raise AwardError(_("Only an issued badge can be renewed."))
     if not award.badge_class.validity_days:
-        raise AwardError("This badge never expires, so there is nothing to renew.")
+        raise AwardError(_("This badge never expires, so there is nothing to renew."))
     now = timezone.now()
     award.valid_from = now
     award.expires_on = now + timedelta(days=award.badge_class.validity_days)
@@ -395,7 +395,7 @@ def award_retry(*, actor, award: Award) -> Award:
     """Put a failed award back to pending and queue it again."""
     award = Award.objects.select_for_update().get(pk=award.pk)
     if award.status != AwardStatus.FAILED:
-        raise AwardError("Only a failed award can be retried.")
+        raise AwardError(_("Only a failed award can be retried."))
     award.status = AwardStatus.PENDING
     award.failure_reason = ""
     award.save(update_fields=["status", "failure_reason", "updated_at"])

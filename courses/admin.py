@@ -30,7 +30,14 @@ from .imports import (
 )
 from .models import CompletionImport, Course, Enrolment, EnrolmentStatus, ImportStatus
 from .selectors import import_failures, import_progress
-from .services import Completion, CompletionReport, enrolment_enrol, enrolment_withdraw, enrolments_complete_report
+from .services import (
+    Completion,
+    CompletionReport,
+    enrolment_enrol,
+    enrolment_reenrol,
+    enrolment_withdraw,
+    enrolments_complete_report,
+)
 
 
 def completion_messages(report: CompletionReport, *, withdrawn: int = 0) -> list[tuple[int, str]]:
@@ -150,7 +157,7 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
         "evidence_narrative",
         "created_at",
     )
-    actions = ["mark_completed", "withdraw"]
+    actions = ["mark_completed", "withdraw", "reenrol"]
     change_list_template = "admin/courses/enrolment/change_list.html"
 
     class Media:
@@ -230,7 +237,8 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
         if not user_can(user=request.user, issuer_id=obj.course.issuer_id, capability=Capability.AWARD):
             raise PermissionDenied
         email, name = normalize_email(form.cleaned_data["email"]), form.cleaned_data["name"].strip()
-        existed = Enrolment.objects.filter(course=obj.course, learner__email=email).exists()
+        existing = Enrolment.objects.filter(course=obj.course, learner__email=email).values_list("status", flat=True)
+        existed = existing.first()
         saved = enrolment_enrol(actor=request.user, course=obj.course, email=email, name=name)
         # The admin logs and redirects with this object: make it the saved row (it has no learner of its own).
         obj.pk, obj.learner, obj.status, obj.created_at = saved.pk, saved.learner, saved.status, saved.created_at
@@ -253,13 +261,21 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
                 % {"email": obj.learner.email, "name": kept},
                 messages.WARNING,
             )
-        if not getattr(obj, "already_enrolled", False):
+        existed = getattr(obj, "already_enrolled", None)
+        if not existed:
             return super().response_add(request, obj, post_url_continue)
-        self.message_user(
-            request,
-            _("%(email)s was already enrolled on this course; nothing changed.") % {"email": obj.learner.email},
-            messages.INFO,
-        )
+        if existed == EnrolmentStatus.WITHDRAWN:
+            text = _(
+                "%(email)s had withdrawn from this course; nothing changed. To enrol them again, select the "
+                "enrolment and use “Re-enrol”."
+            )
+            self.message_user(request, text % {"email": obj.learner.email}, messages.WARNING)
+        else:
+            self.message_user(
+                request,
+                _("%(email)s was already enrolled on this course; nothing changed.") % {"email": obj.learner.email},
+                messages.INFO,
+            )
         if "_continue" in request.POST:
             return redirect("admin:courses_enrolment_change", obj.pk)
         if "_addanother" in request.POST:
@@ -303,6 +319,21 @@ class EnrolmentAdmin(EnrolmentExportMixin, IssuerScopedAdmin):
                 already,
             )
             self.message_user(request, text % {"count": already}, messages.INFO)
+
+    @admin.action(description=_("Re-enrol selected withdrawn enrolments"))
+    def reenrol(self, request, queryset):
+        self.require(request, Capability.AWARD, queryset)
+        done = sum(enrolment_reenrol(actor=request.user, enrolment=e) for e in queryset)
+        if done:
+            text = ngettext("%(count)d enrolment enrolled again.", "%(count)d enrolments enrolled again.", done)
+            self.message_user(request, text % {"count": done}, messages.SUCCESS)
+        if skipped := queryset.count() - done:
+            text = ngettext(
+                "%(count)d enrolment was not withdrawn; nothing changed.",
+                "%(count)d enrolments were not withdrawn; nothing changed.",
+                skipped,
+            )
+            self.message_user(request, text % {"count": skipped}, messages.INFO)
 
     # -- CSV import ------------------------------------------------------------------------------------------
     def get_urls(self):

@@ -216,6 +216,19 @@ def enrolments_enrol(*, actor, course_people: list[tuple[Course, str, str]]) -> 
 
 
 @transaction.atomic
+def enrolment_reenrol(*, actor, enrolment: Enrolment) -> bool:
+    """Enrol a withdrawn learner again (they came back), so the enrolment can be completed: what the refusal to
+    complete a withdrawn enrolment asks for. Returns whether it changed; any other enrolment is left as it is."""
+    enrolment = Enrolment.objects.select_for_update().select_related("course__issuer").get(pk=enrolment.pk)
+    if enrolment.status != EnrolmentStatus.WITHDRAWN:
+        return False
+    enrolment.status = EnrolmentStatus.ENROLLED
+    enrolment.save(update_fields=["status"])
+    audit_record(actor=actor, action="enrolment.reenrol", target=enrolment, issuer=enrolment.course.issuer)
+    return True
+
+
+@transaction.atomic
 def enrolment_withdraw(*, actor, enrolment: Enrolment) -> Enrolment:
     """Withdraw an enrolment (the learner left, or the completion is cancelled): it can no longer be completed and
     its badge can no longer be re-issued. Idempotent.

@@ -191,3 +191,43 @@ def test_withdraw_counts_only_what_it_withdrew(enrolments_in_every_state):
     )
     said = [(m.level_tag, str(m)) for m in response.context["messages"]]
     assert not any("0 enrolment" in text for _level, text in said), said
+
+
+def test_a_withdrawn_learner_can_be_enrolled_again(enrolments_in_every_state):
+    """Completing a withdrawn enrolment is refused with "re-enrol first", but nothing re-enrolled: adding them again
+    answered "added" (or "already enrolled") and left them withdrawn, a dead end. The add form says they had
+    withdrawn and points to "Re-enrol"; the action enrols them again, and then they can be completed."""
+    client, e = enrolments_in_every_state
+    withdrawn = e["withdrawn"]
+    again = client.post(
+        reverse("admin:courses_enrolment_add"),
+        {"course": withdrawn.course_id, "email": withdrawn.learner.email, "name": withdrawn.learner.name},
+        follow=True,
+    )
+    said = [(m.level_tag, str(m)) for m in again.context["messages"]]
+    assert any(level == "warning" and "withdrawn" in text and "Re-enrol" in text for level, text in said), said
+    assert Enrolment.objects.get(pk=withdrawn.pk).status == EnrolmentStatus.WITHDRAWN
+
+    response = client.post(
+        reverse("admin:courses_enrolment_changelist"),
+        {"action": "reenrol", ACTION_CHECKBOX_NAME: [withdrawn.pk, e["enrolled"].pk]},
+        follow=True,
+    )
+    said = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert ("success", "1 enrolment enrolled again.") in said, said
+    assert Enrolment.objects.get(pk=withdrawn.pk).status == EnrolmentStatus.ENROLLED
+    messages = _mark_completed(client, [withdrawn])
+    assert ("success", "1 enrolment completed; its badge is queued for issuing.") in messages, messages
+
+
+def test_reenrol_of_another_institutions_enrolment_is_refused(client):
+    """Staff of another institution select a withdrawn enrolment that is not theirs for "Re-enrol": 403, and it
+    stays withdrawn."""
+    theirs = EnrolmentFactory(status=EnrolmentStatus.WITHDRAWN)
+    outsider = MembershipFactory(role="owner")
+    client.force_login(outsider.user)
+    response = client.post(
+        reverse("admin:courses_enrolment_changelist"), {"action": "reenrol", ACTION_CHECKBOX_NAME: [theirs.pk]}
+    )
+    assert response.status_code == 403
+    assert Enrolment.objects.get(pk=theirs.pk).status == EnrolmentStatus.WITHDRAWN

@@ -56,8 +56,8 @@ def test_a_new_institution_runs_its_programme_from_the_console(site, new_page):
     """The issue's click-through: add a badge class with artwork and see its preview; add a course; enrol a learner
     by the form; complete the enrolment and watch the badge reach "issued" on the dashboard; resend its e-mail;
     revoke and re-issue it; correct the learner's name; import a semicolon CSV written in French; export the
-    awards; withdraw a learner who left; read the dashboard on a phone. No step answers a server error or breaks
-    the Content Security Policy."""
+    awards; withdraw a learner who left and enrol them again; read the dashboard on a phone. No step answers a
+    server error or breaks the Content Security Policy."""
     owner = MembershipFactory()
     page = new_page(width=1280)
     watch = Watch()
@@ -207,6 +207,11 @@ def test_a_new_institution_runs_its_programme_from_the_console(site, new_page):
     assert "1 withdrawn enrolment was skipped." in said and "queued" not in said, said
     assert not Award.objects.filter(enrolment=leaver).exists()
     screenshot(page, "console-16-withdrawn-skipped")
+    # They come back: enrolled again, and then completed.
+    run_action(page, site, "/admin/courses/enrolment/", [leaver.pk], "reenrol")
+    assert "1 enrolment enrolled again." in messages_text(page), messages_text(page)
+    run_action(page, site, "/admin/courses/enrolment/", [leaver.pk], "mark_completed")
+    assert "1 enrolment completed; its badge is queued for issuing." in messages_text(page), messages_text(page)
 
     # 11. The dashboard on a phone.
     phone = new_page(width=390, height=844)

@@ -48,6 +48,7 @@ def page_width(page) -> int:
         ("/admin/courses/enrolment/", "Sélectionnez l’objet inscription", "enrolments"),
         ("/admin/courses/course/add/", "Ajouter : formation", "course-add"),
         ("/admin/badges/badgeclass/add/", "Ajouter : modèle de badge", "badge-class-add"),
+        ("/admin/courses/enrolment/import/", "Importer des inscriptions", "import-upload"),
     ],
 )
 def test_french_admin_fits_a_phone(site, new_page, owner, path, heading, name):

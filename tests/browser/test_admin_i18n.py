@@ -62,3 +62,32 @@ def test_french_admin_fits_a_phone(site, new_page, owner, path, heading, name):
     for english in ("Enrolments", "Badge classes", "Awards", "Learners"):
         assert english not in body
     assert page_width(page) <= PHONE["width"], f"{path} is {page_width(page)} px wide at {PHONE['width']} px"
+
+
+def test_french_import_preview_and_progress_fit_a_phone(site, new_page, owner):
+    """French labels are longer ("parmi les nouveaux : déjà expiré (enregistré, non envoyé par e-mail)"): the counts
+    must wrap, and the rows table scroll inside its own container."""
+    from courses.imports import completion_import_preview
+    from courses.models import Course
+
+    course = Course.objects.get()
+    record, _parsed = completion_import_preview(
+        actor=None,
+        issuer=course.issuer,
+        filename="liste-des-participants-session-automne.csv",
+        content=(
+            "email;nom;course;completed\n"
+            f"marie-josephine.de-la-fontaine-9@universite-exemple.example;Marie-Joséphine;{course.code};oui\n"
+            "pas-une-adresse;;inconnue;\n"
+        ).encode(),
+    )
+    page = new_page(locale="fr-FR", **PHONE)
+    sign_in_french(page, site, owner.email)
+    for path, name in [
+        (f"/admin/courses/enrolment/import/{record.public_id}/", "import-preview"),
+        (f"/admin/courses/completionimport/{record.public_id}/progress/", "import-progress"),
+    ]:
+        page.goto(f"{site}{path}")
+        screenshot(page, f"admin-fr-390-{name}")
+        assert "Refusé" in page.locator("body").inner_text()
+        assert page_width(page) <= PHONE["width"], f"{path} is {page_width(page)} px wide at {PHONE['width']} px"

@@ -1,5 +1,6 @@
-"""The institution admin in French on a phone (390 px wide): the index and the change lists are in French and the
-page itself never scrolls sideways (a wide list table scrolls inside its own container, as the admin intends)."""
+"""The institution admin in French on a phone (390 px wide): the index, change lists, add forms and the CSV import
+pages are in French and the page itself never scrolls sideways (a wide table scrolls inside its own container, as
+the admin intends). French labels are longer than English ones: this is where a layout breaks first."""
 
 import pytest
 

@@ -399,6 +399,7 @@ ACCOUNT_RATE_LIMITS = {
 INSTALLED_APPS.insert(INSTALLED_APPS.index("allauth.account") + 1, "allauth.mfa")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Laurel"
+MFA_ADAPTER = "issuers.mfa.MfaAdapter"  # TOTP secrets and recovery seeds encrypted under KEY_ENCRYPTION_KEYS
 MIDDLEWARE.append("issuers.middleware.StaffAccessMiddleware")
 INVITATION_EXPIRE_DAYS = env.int("INVITATION_EXPIRE_DAYS", default=7)
 

@@ -259,4 +259,5 @@ class AuditEventAdmin(IssuerScopedAdmin):
         return super().get_queryset(request).select_related("actor", "issuer")
 
 
-from . import admin_api_keys  # noqa: E402, F401  (registers the API keys admin; see that module)
+# Admins kept in their own modules, registered by importing them here.
+from . import admin_api_keys, admin_authenticators  # noqa: E402, F401  (API keys; authenticators without secrets)

@@ -120,13 +120,21 @@ def signing_key_revoke(*, actor, key: SigningKey, reason: str) -> SigningKey:
 
 
 def key_encryption_key_rotate() -> int:
-    """Re-encrypt every private key under the first KEY_ENCRYPTION_KEYS entry. Returns how many."""
+    """Re-encrypt every private key, and every staff two-factor secret (issuers/mfa.py), under the first
+    KEY_ENCRYPTION_KEYS entry. Returns how many signing keys."""
+    from allauth.mfa.models import Authenticator
+
+    from .mfa import authenticator_data_reencrypt
+
     count = 0
     with transaction.atomic():
         for key in SigningKey.objects.select_for_update().only("id", "private_key_encrypted"):
             key.private_key_encrypted = reencrypt(key.private_key_encrypted)
             key.save(update_fields=["private_key_encrypted"])
             count += 1
+        for authenticator in Authenticator.objects.select_for_update().only("id", "data"):
+            authenticator.data = authenticator_data_reencrypt(authenticator.data)
+            authenticator.save(update_fields=["data"])
     return count
 
 

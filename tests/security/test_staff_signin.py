@@ -1,6 +1,7 @@
 """Attacks on the staff's sign-in: guessing passwords, flooding resets, the old unprotected /staff/ views, accounts
 without a verified address, and skipping the two-factor step an institution requires. All over HTTP."""
 
+import json
 import re
 
 import pytest
@@ -227,3 +228,48 @@ def test_the_admins_own_password_change_form_is_replaced_by_the_rate_limited_one
     )
     staff.refresh_from_db()
     assert staff.check_password(PASSWORD)
+
+
+def test_authenticator_secrets_are_not_stored_or_shown_in_clear(client, admin_user):
+    """Attack: read a member's TOTP secret (and so forge their second factor forever) from a database dump or the
+    admin. allauth stores it as given unless its adapter encrypts it; ours encrypts under KEY_ENCRYPTION_KEYS."""
+    member = MembershipFactory(role=Role.EDITOR, issuer__require_mfa=True)
+    assert sign_in(client, member.user.email, PASSWORD).status_code == 302
+    client.post(client.get(reverse("mfa_activate_totp"))["Location"], {"password": PASSWORD})
+    page = client.get(reverse("mfa_activate_totp")).content.decode()
+    secret = re.search(r'value="([A-Z2-7]{16,})"', page).group(1)
+    client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    totp = Authenticator.objects.get(user=member.user, type=Authenticator.Type.TOTP)
+    codes = Authenticator.objects.get(user=member.user, type=Authenticator.Type.RECOVERY_CODES)
+    stored = json.dumps([totp.data, codes.data])
+    assert secret not in stored and codes.wrap().get_unused_codes()[0] not in stored
+    assert totp.wrap().validate_code(current_code(secret))  # still usable: decrypted when checked
+
+    client.force_login(admin_user)
+    for url in (
+        reverse("admin:mfa_authenticator_changelist"),
+        reverse("admin:mfa_authenticator_change", args=[totp.pk]),
+        reverse("admin:mfa_authenticator_change", args=[codes.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        shown = response.content.decode()
+        assert secret not in shown and totp.data["secret"] not in shown and codes.data["seed"] not in shown
+
+
+def test_rotating_the_key_encryption_key_keeps_authenticators_working(settings, admin_user):
+    """Rotating KEY_ENCRYPTION_KEYS re-encrypts the authenticator secrets too, so nobody is locked out."""
+    from cryptography.fernet import Fernet
+
+    from issuers.mfa import MfaAdapter
+    from issuers.services import key_encryption_key_rotate
+
+    secret = "JBSWY3DPEHPK3PXP"
+    Authenticator.objects.create(
+        user=admin_user, type=Authenticator.Type.TOTP, data={"secret": MfaAdapter().encrypt(secret)}
+    )
+    settings.KEY_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.KEY_ENCRYPTION_KEYS]
+    key_encryption_key_rotate()
+    settings.KEY_ENCRYPTION_KEYS = settings.KEY_ENCRYPTION_KEYS[:1]  # the old key is gone
+    totp = Authenticator.objects.get(user=admin_user, type=Authenticator.Type.TOTP)
+    assert MfaAdapter().decrypt(totp.data["secret"]) == secret

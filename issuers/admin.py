@@ -56,7 +56,8 @@ class IssuerAdmin(IssuerScopedAdmin):
         "url",
         "email",
         "description",
-        "image",
+        # No "image": the logo is not yet used in any document or page, and an upload nobody checks or serves is
+        # only a place to put files (its link under /media/ was a 404). It returns with content checks when used.
         "awards_public_by_default",
         "require_mfa",
         "public_id",
@@ -78,7 +79,6 @@ class IssuerAdmin(IssuerScopedAdmin):
         created = issuer_create(
             actor=request.user,
             **data,
-            image=form.cleaned_data.get("image") or "",
             awards_public_by_default=form.cleaned_data["awards_public_by_default"],
             require_mfa=form.cleaned_data["require_mfa"],
         )

@@ -382,3 +382,15 @@ def test_artwork_stored_before_the_allowlist_is_cleaned_by_the_upgrade_command(c
     assert "refresh" not in body and "openbadges" not in body and "<circle" in body
     assert BadgeClass.objects.get(pk=clean_png.pk).image.open("rb").read() == untouched
     assert _issue(BadgeClass.objects.get(pk=badge.pk)).status == AwardStatus.ISSUED
+
+
+@pytest.mark.django_db
+def test_institution_logo_upload_nobody_checks_is_not_offered(admin_client):
+    """Attack surface: the institution form took any file as a logo, unchecked by content and served by nothing.
+    Until the logo is used (and checked like artwork), the form does not offer it."""
+    from tests.factories import IssuerFactory
+
+    issuer = IssuerFactory()
+    for url in ("/admin/issuers/issuer/add/", f"/admin/issuers/issuer/{issuer.pk}/change/"):
+        page = admin_client.get(url)
+        assert page.status_code == 200 and 'name="image"' not in page.content.decode()

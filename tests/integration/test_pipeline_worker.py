@@ -50,7 +50,7 @@ def issued(count: int):
     return lambda: Award.objects.filter(status=AwardStatus.ISSUED).count() >= count
 
 
-def assert_exactly_one_good_badge_each(platform: Platform, expected: int) -> None:
+def assert_exactly_one_good_badge_each(platform: Platform, expected: int, *, emails_lost: int = 0) -> None:
     awards = list(Award.objects.select_related("badge_class", "issuer", "learner"))
     assert len(awards) == expected
     assert {a.status for a in awards} == {AwardStatus.ISSUED}
@@ -60,9 +60,10 @@ def assert_exactly_one_good_badge_each(platform: Platform, expected: int) -> Non
         baked = award.baked_png.read()
         assert unbake_png(image=baked, keyword="openbadges") == award.ob2_jws
     # Generous: the e-mails queue is served after the badges, and a loaded CI machine sends 500 slowly.
-    wait_until(lambda: len(platform.emails()) >= expected, timeout=180, what="the e-mails")
+    wait_until(lambda: len(platform.emails()) >= expected - emails_lost, timeout=180, what="the e-mails")
     recipients = platform.emails()
-    assert len(recipients) == expected and len(set(recipients)) == expected
+    assert len(set(recipients)) == len(recipients), "an e-mail was sent twice"
+    assert expected - emails_lost <= len(recipients) <= expected
 
 
 def test_500_completions_through_the_csv_import(platform, tmp_path):
@@ -81,9 +82,14 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(platform, tmp_path
     platform.kill_worker(worker)
     done_at_kill = Award.objects.filter(status=AwardStatus.ISSUED).count()
     assert done_at_kill < 500, "the worker finished before it could be killed; the test proves nothing"
+    # E-mails are sent at most once (decision 0006): one claimed by the killed worker and not yet written is lost.
+    # The badges must all be there exactly once; of the e-mails, only those in flight at the kill may be missing
+    # (none when the kill came before the e-mails started, the usual case on an idle machine).
+    in_flight = Award.objects.filter(notified_at__isnull=False).count() - len(platform.emails())
+    assert 0 <= in_flight <= 2 * 100, "more e-mails in flight than two worker processes can hold"
     platform.start_worker()
     wait_until(issued(500), timeout=240, what="the remaining awards after the restart")
-    assert_exactly_one_good_badge_each(platform, 500)
+    assert_exactly_one_good_badge_each(platform, 500, emails_lost=in_flight)
 
 
 def test_completions_marked_while_redis_is_down_are_issued_after_the_sweep(platform, tmp_path):

@@ -70,3 +70,17 @@ def test_public_base_url_checks(settings, value, code):
 def test_bad_key_encryption_key_is_reported(settings):
     settings.KEY_ENCRYPTION_KEYS = ["not-a-fernet-key"]
     assert "laurel.E011" in {e.id for e in run_checks()}
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    """A model change without its migration would reach production unmigrated (or be made there by hand)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit:
+        pytest.fail(f"Models changed without a migration:\n{out.getvalue()}")

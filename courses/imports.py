@@ -66,6 +66,10 @@ COLUMN_ALIASES = {
         "code cours",
         "cours",
         "identifiant du cours",
+        "formation",  # the French admin's word for a course
+        "code de la formation",
+        "code formation",
+        "identifiant de la formation",
     ),
     "completed": (
         "completed",

@@ -254,6 +254,7 @@ HEADER_VARIANTS = [
     "Courriel,Nom,Code du cours,Date de fin",
     "Adresse e-mail,Nom complet,Code cours,Date d'achèvement",
     "ADRESSE E-MAIL , NOM COMPLET , CODE DU COURS , DATE D'ACHEVEMENT",
+    "Courriel,Nom,Formation,Date de fin",  # the French admin calls a course a "formation"
 ]
 
 

@@ -3,7 +3,7 @@ one (renewal) needs its institution's API key or staff role."""
 
 from __future__ import annotations
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from issuers.models import ApiKey, ApiKeyScope
 from issuers.permissions import Capability
@@ -24,17 +24,23 @@ def api_key_of(request) -> ApiKey | None:
 
 class CanAwardThisAward(BasePermission):
     """Changing an award (renewing it): an API key of its institution with the 'complete' scope, or staff whose role
-    at its institution allows awarding (issuers.permissions.Capability.AWARD), like the admin's award actions."""
+    at its institution allows awarding (issuers.permissions.Capability.AWARD), like the admin's award actions.
+
+    The object may be anything with an ``issuer_id`` (the completions API reuses this for courses)."""
 
     message = "Your role at this badge's institution does not allow changing its badges."
+    #: What a 'read' key is refused, in the refusal message.
+    read_key_refusal = "it cannot change badges"
+    #: Whether a 'read' key may call the safe methods (GET, HEAD, OPTIONS) of the view.
+    read_key_may_read = False
 
     def has_permission(self, request, view) -> bool:
         key = api_key_of(request)
         if key is not None:
-            if key.scope == ApiKeyScope.COMPLETE:
+            if key.scope == ApiKeyScope.COMPLETE or (self.read_key_may_read and request.method in SAFE_METHODS):
                 return True
             self.message = (
-                "This API key's scope is 'read': it cannot change badges. "
+                f"This API key's scope is 'read': {self.read_key_refusal}. "
                 "An owner of the institution can create a key with the 'Record completions' scope."
             )
             return False

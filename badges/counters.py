@@ -1,7 +1,7 @@
 """Writes for the institution console's numbers: page views and verifications of an award, the worker's heartbeat.
 
 Each is one UPDATE with F() (no read first, no lost increment under concurrency). A queryset update() leaves
-Award.updated_at alone, which keys the verification cache (badges/verification/services.py), so counting never
+Award.updated_at alone, which keys the verification cache (badges/verification/award.py), so counting never
 throws away a cached verification.
 """
 

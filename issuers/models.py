@@ -1,6 +1,7 @@
 """Institutions (issuers), staff membership with roles, signing keys and the audit trail."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,16 @@ class Issuer(models.Model):
         _("require two-factor sign-in for staff"),
         default=False,
         help_text=_("When on, members must set up an authenticator app before they can use the admin."),
+    )
+    linkedin_organization_id = models.CharField(
+        _("LinkedIn organisation ID"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{1,20}$", _("A LinkedIn organisation ID is a number, e.g. 1337."))],
+        help_text=_(
+            "The number in your LinkedIn page's admin address (linkedin.com/company/<number>/admin). "
+            "\"Add to LinkedIn\" then links the badge to your page."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -22,9 +22,9 @@ from rest_framework.views import APIView
 from badges.identifiers import assertion_url
 from badges.models import Award
 from badges.services import AwardError, award_renew
+from badges.verification.award import verify_award_by_public_id
 from badges.verification.services import (
     VerificationInputError,
-    verify_award_by_public_id,
     verify_input,
 )
 from badges.verification.uploads import cap_uploads, upload_too_large

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods
 from badges.api.throttling import VerifyThrottle
 
 from .forms import VerifyForm
-from .services import VerificationInputError, VerificationReport, verify_input
+from .reports import VerificationInputError, VerificationReport
+from .services import verify_input
 from .text import displayable
 from .uploads import cap_uploads, upload_too_large
 

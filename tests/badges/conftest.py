@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from badges.verification.services import fetch_cache
+from badges.verification.fetching import fetch_cache
 
 
 @pytest.fixture(autouse=True)

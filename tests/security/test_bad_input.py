@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from badges.verification.services import fetch_cache
+from badges.verification.fetching import fetch_cache
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 
 from badges.openbadges.fetch import FetchError, FetchPolicy, fetch
-from badges.verification.services import fetch_cache
+from badges.verification.fetching import fetch_cache
 
 TRICKLE_SECONDS = 0.2  # well under the 1 s per-fetch timeout, so every single read succeeds
 MARGIN = 1.0  # seconds allowed past the deadline on a loaded machine

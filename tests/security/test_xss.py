@@ -19,7 +19,7 @@ from django.template import Context, Template
 
 from badges.openbadges.baking import png as png_baking
 from badges.templatetags.laurel import safe_href
-from badges.verification.services import fetch_cache
+from badges.verification.fetching import fetch_cache
 from tests.badges.verification.issued import issue
 from tests.factories import IssuerFactory
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, override_settings
 
-from badges.verification.services import fetch_cache
+from badges.verification.fetching import fetch_cache
 from tests.badges.verification.issued import download
 from tests.interop.live_badges import issued_world
 

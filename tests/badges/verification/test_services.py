@@ -6,7 +6,8 @@ import json
 import pytest
 
 from badges.services import award_revoke
-from badges.verification.services import VerificationInputError, verify_award_report, verify_input
+from badges.verification.award import verify_award_report
+from badges.verification.services import VerificationInputError, verify_input
 from tests.badges.verification.issued import download, issue
 
 pytestmark = pytest.mark.django_db

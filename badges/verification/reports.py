@@ -1,0 +1,77 @@
+"""What a verification answers: each badge's report (claims and checks) and the overall verdict.
+
+Plain data for the page, the API and the batch: built by badges.verification.presenting, never by a view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from badges.openbadges.checks import Check, CheckedResult, Verdict
+
+_VERDICT_ORDER = {"valid": 0, "valid_with_warnings": 1, "invalid": 2}
+
+
+class VerificationInputError(Exception):
+    """Input that cannot be verified at all. ``status`` is the HTTP status to answer (400 or 413)."""
+
+    def __init__(self, message: str, *, code: str = "invalid_input", status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.code, self.status = message, code, status
+
+
+@dataclass(slots=True)
+class BadgeReport(CheckedResult):
+    """One verified badge: what it claims (issuer, badge, dates) and every check, in plain language."""
+
+    generation: Literal["ob2", "ob3"]
+    form: str
+    source: str
+    checks: list[Check] = field(default_factory=list)
+    issuer: dict[str, Any] = field(default_factory=dict)
+    badge: dict[str, Any] = field(default_factory=dict)
+    issued_on: str | None = None
+    expires: str | None = None
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "generation": self.generation,
+            "form": self.form,
+            "source": self.source,
+            "id": self.id,
+            "issuer": self.issuer,
+            "badge": self.badge,
+            "issued_on": self.issued_on,
+            "expires": self.expires,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+@dataclass(slots=True)
+class VerificationReport:
+    """The answer: one overall verdict (the worst of the badges found) and each badge's report."""
+
+    results: list[BadgeReport]
+
+    @property
+    def verdict(self) -> Verdict:
+        return max((r.verdict for r in self.results), key=_VERDICT_ORDER.__getitem__, default="invalid")
+
+    @property
+    def reasons(self) -> list[str]:
+        return [c.message for r in self.results for c in r.checks if not c.ok and c.severity == "error"]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [c.message for r in self.results for c in r.checks if not c.ok and c.severity == "warning"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "reasons": self.reasons,
+            "warnings": self.warnings,
+            "results": [r.to_dict() for r in self.results],
+        }

@@ -1,7 +1,7 @@
 """Open Badges documents for this platform's objects: model instances in, plain JSON-LD out.
 
 The standards code (badges/openbadges) knows nothing of models; this module is the only translation between
-the two, and it decides every identifier through issuers.identifiers and badges.identifiers.
+the two, and it decides every identifier through issuers.public_urls and badges.public_urls.
 """
 
 import json
@@ -9,12 +9,12 @@ from typing import Any
 
 from badges.openbadges.ob2 import compose as ob2
 from badges.openbadges.ob3 import compose as ob3
-from issuers.identifiers import issuer_did, issuer_url, key_url, revocation_list_url, status_list_url
-from issuers.identity import ob2_public_key_urls
+from issuers.identity_documents import ob2_public_key_urls
 from issuers.models import Issuer, SigningKey
+from issuers.public_urls import issuer_did, issuer_url, key_url, revocation_list_url, status_list_url
 
-from .identifiers import assertion_url, badge_class_image_url, badge_class_url
 from .models import Award, AwardStatus, BadgeClass
+from .public_urls import assertion_url, badge_class_image_url, badge_class_url
 
 
 def ob2_issuer_profile(issuer: Issuer) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from issuers.spreadsheets import SpreadsheetDictWriter
 from learners.names import with_learner_name
 
-from .identifiers import assertion_url
 from .models import Award, AwardStatus
+from .public_urls import assertion_url
 
 CHUNK = 500
 

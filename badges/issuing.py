@@ -24,9 +24,9 @@ from badges.openbadges.ob3.compose import ComposeError as Ob3ComposeError
 from badges.openbadges.ob3.proof import ProofError, sign_credential
 from badges.openbadges.ob3.safety import UnsafeDocumentError
 from badges.openbadges.ob3.verify import verify_data_integrity
-from issuers.identifiers import key_verification_method
 from issuers.keys import KeyDecryptionError
 from issuers.models import KeyAlgorithm, SigningKey
+from issuers.public_urls import key_verification_method
 from issuers.selectors import signing_key_active, signing_key_private
 from issuers.services import audit_record, audit_record_many
 

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from issuers.ids import new_public_id
 from issuers.models import Issuer
+from issuers.public_ids import new_public_id
 from issuers.validators import clean_single_line_fields
 
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from issuers.services import audit_record
 
-from .identifiers import CLAIM_LINK_MAX_AGE, claim_url
 from .models import Award, AwardStatus
+from .public_urls import CLAIM_LINK_MAX_AGE, claim_url
 from .selectors import award_recipient_name, with_recipient_name
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ resolvers for other issuers beside them.
 
 from typing import Any
 
-from issuers.identifiers import issuer_did, status_list_url
-from issuers.identity import issuer_did_document
+from issuers.identity_documents import issuer_did_document
 from issuers.models import Issuer
+from issuers.public_urls import issuer_did, status_list_url
 
 from .status_lists import status_list_credential
 

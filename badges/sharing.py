@@ -13,8 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from qrcode.image.svg import SvgPathImage
 
-from .identifiers import CLAIM_LINK_MAX_AGE, ClaimToken, assertion_url, claim_token_check
 from .models import Award
+from .public_urls import CLAIM_LINK_MAX_AGE, ClaimToken, assertion_url, claim_token_check
 from .verification.award import verify_award
 
 LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"

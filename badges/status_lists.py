@@ -17,9 +17,9 @@ from django.views.decorators.debug import sensitive_variables
 from badges.openbadges.ob3 import compose as ob3
 from badges.openbadges.ob3 import status_list as bits
 from badges.openbadges.ob3.proof import sign_credential
-from issuers.identifiers import issuer_did, key_verification_method, status_list_url
 from issuers.models import Issuer, KeyAlgorithm
 from issuers.public_cache import invalidate_issuer_on_commit
+from issuers.public_urls import issuer_did, key_verification_method, status_list_url
 from issuers.selectors import signing_key_active, signing_key_private
 
 from .models import StatusList

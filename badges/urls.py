@@ -1,4 +1,4 @@
-"""Public URLs of badge documents and pages (see badges/identifiers.py and issuers/identifiers.py)."""
+"""Public URLs of badge documents and pages (see badges/public_urls.py and issuers/public_urls.py)."""
 
 from django.urls import path
 

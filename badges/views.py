@@ -17,8 +17,8 @@ from issuers.views import issuer_document_response
 from . import documents, sharing
 from .counters import award_view_count
 from .downloads import DOWNLOADS, render_download
-from .identifiers import assertion_url
 from .models import Award, AwardStatus, BadgeClass
+from .public_urls import assertion_url
 from .selectors import award_recipient_name
 from .status_lists import status_list_credential
 

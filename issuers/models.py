@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .ids import new_public_id
+from .public_ids import new_public_id
 from .validators import clean_single_line_fields
 
 

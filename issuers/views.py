@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import public_cache
-from .identity import cryptographic_key_document, issuer_did_document
+from .identity_documents import cryptographic_key_document, issuer_did_document
 from .invitations import InvitationState, invitation_read_token
 from .models import Issuer, KeyAlgorithm, SigningKey
 from .negotiation import body_response, json_body, json_response

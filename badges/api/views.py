@@ -19,8 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from badges.identifiers import assertion_url
 from badges.models import Award
+from badges.public_urls import assertion_url
 from badges.services import AwardError, award_renew
 from badges.verification.award import verify_award_by_public_id
 from badges.verification.services import (

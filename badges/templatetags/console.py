@@ -10,8 +10,8 @@ from issuers.selectors import issuers_for_user
 
 from ..dashboard import alerts_for
 from ..downloads import DOWNLOADS
-from ..identifiers import assertion_url
 from ..models import Award, AwardStatus
+from ..public_urls import assertion_url
 
 register = template.Library()
 

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from badges.api.throttling import CompletionsThrottle
-from badges.identifiers import assertion_url
 from badges.models import Award
+from badges.public_urls import assertion_url
 from issuers.permissions import Capability
 from issuers.selectors import issuer_ids_for_user
 

@@ -14,8 +14,8 @@ from badges.dashboard import dashboard_for
 from badges.issuing import awards_issue
 from badges.models import Award, AwardStatus, WorkerHeartbeat
 from courses.services import enrolment_complete
-from issuers.identifiers import absolute
 from issuers.models import IssuerMembership, Role
+from issuers.public_urls import absolute
 from learners.services import learner_get_or_create
 from tests.factories import BadgeClassFactory, CourseFactory, EnrolmentFactory, IssuerFactory, UserFactory
 from tests.learners.helpers import make_account

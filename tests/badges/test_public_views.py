@@ -6,11 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from badges.identifiers import claim_token
 from badges.issuing import award_issue
 from badges.models import Award, BadgeClass
 from badges.openbadges.baking.png import unbake_png
 from badges.openbadges.ob2.jws import verify_assertion
+from badges.public_urls import claim_token
 from badges.services import award_revoke
 from courses.services import enrolment_complete
 from issuers.models import KeyAlgorithm, Role

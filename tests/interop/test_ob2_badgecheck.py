@@ -42,7 +42,7 @@ def reports(live_server, django_db_setup, django_db_blocker, tmp_path_factory):
             def download(award, filename):
                 response = client.get(f"/assertions/{award.public_id}/{filename}", {"claim": ""}, secure=False)
                 if response.status_code == 404:  # private: the holder's claim token opens it
-                    from badges.identifiers import claim_token
+                    from badges.public_urls import claim_token
 
                     response = client.get(f"/assertions/{award.public_id}/{filename}", {"claim": claim_token(award)})
                 assert response.status_code == 200, (filename, response.status_code)

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.urls import reverse
 
-from badges.identifiers import claim_token
+from badges.public_urls import claim_token
 from issuers.models import AuditEvent
 from tests.factories import UserFactory
 from tests.learners.helpers import issue_award, make_account

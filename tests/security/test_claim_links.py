@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from badges.identifiers import CLAIM_LINK_MAX_AGE, claim_token
 from badges.notifications import award_notify
+from badges.public_urls import CLAIM_LINK_MAX_AGE, claim_token
 from learners.models import Learner
 from tests.browser.conftest import last_mail_to, link_in_mail
 from tests.learners.helpers import LEARNER_PASSWORD, issue_award, make_account

@@ -14,9 +14,9 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLPattern, URLResolver
 
 from badges.downloads import DOWNLOADS
-from badges.identifiers import assertion_url
 from badges.issuing import award_issue
 from badges.models import Award
+from badges.public_urls import assertion_url
 from badges.services import award_revoke
 from courses.services import enrolment_complete, enrolment_enrol
 from tests.factories import CourseFactory

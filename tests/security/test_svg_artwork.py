@@ -153,7 +153,7 @@ def test_svg_carrying_ob2_data_does_not_break_ob3_downloads(client, element):
 
 
 def _assert_downloads_work(award: Award) -> None:
-    from badges.identifiers import claim_token
+    from badges.public_urls import claim_token
 
     anonymous = Client(raise_request_exception=False)
     for filename in ("badge.svg", "badge-hosted.svg", "badge-ob3.svg", "badge-ob3-jwt.svg"):

@@ -20,8 +20,8 @@ from badges.issuing import awards_issue
 from badges.models import Award, StatusList
 from badges.notifications import awards_notify
 from courses.services import enrolments_enrol
-from issuers.identifiers import status_list_url
 from issuers.models import ApiKey, IssuerMembership, Role, SigningKey
+from issuers.public_urls import status_list_url
 from issuers.services import audit_record
 from tests.factories import CourseFactory, IssuerFactory, LearnerFactory, UserFactory
 

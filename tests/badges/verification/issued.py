@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from badges.identifiers import claim_token
 from badges.issuing import award_issue
 from badges.models import Award
+from badges.public_urls import claim_token
 from courses.services import enrolment_complete, enrolment_enrol
 from tests.factories import BadgeClassFactory, CourseFactory, IssuerFactory
 

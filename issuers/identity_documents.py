@@ -7,8 +7,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from badges.openbadges.ob2 import compose as ob2
 from badges.openbadges.ob3.did import PublishedKey, did_document
 
-from .identifiers import issuer_did, issuer_url, key_url
 from .models import Issuer, KeyAlgorithm, SigningKey
+from .public_urls import issuer_did, issuer_url, key_url
 from .selectors import signing_keys_published
 
 

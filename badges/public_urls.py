@@ -5,7 +5,7 @@ from enum import Enum
 
 from django.core import signing
 
-from issuers.identifiers import absolute
+from issuers.public_urls import absolute
 
 from .models import Award, BadgeClass
 

@@ -19,6 +19,7 @@ from badges.openbadges.recipient import ob3_recipient_matches
 from badges.resolvers import fetch_local_status_list, resolve_local_did
 from issuers.models import SigningKey
 
+from .enrich import enrich_reports
 from .fetching import Fetcher
 from .presenting import ob2_report, ob3_report, ordered
 from .reports import BadgeReport, VerificationReport
@@ -55,32 +56,19 @@ def _award_reports(award: Award) -> list[BadgeReport]:
     fetcher = Fetcher()
     ob2_result = ob2.verify_signed(token=award.ob2_jws, fetch=fetcher.ob2_document)
     ob2_found = ordered(ob2_report(ob2_result, detect.Target("jws", award.ob2_jws, "text", "ob2")))
-    return [ob3_found, ob2_found]
+    reports = [ob3_found, ob2_found]
+    enrich_reports(reports, fetcher)
+    return reports
 
 
-def _report_data(reports: list[BadgeReport]) -> list[tuple]:
-    return [
-        (
-            r.generation,
-            r.form,
-            r.source,
-            [c.to_dict() for c in r.checks],
-            r.issuer,
-            r.badge,
-            r.issued_on,
-            r.expires,
-            r.id,
-        )
-        for r in reports
-    ]
+def _report_data(reports: list[BadgeReport]) -> list[dict]:
+    return [r.to_dict() for r in reports]
 
 
-def _from_data(data: list[tuple], *, recipient: tuple[bool, str] | None) -> VerificationReport:
+def _from_data(data: list[dict], *, recipient: tuple[bool, str] | None) -> VerificationReport:
     results = []
-    for generation, form, source, checks, issuer, badge, issued_on, expires, badge_id in data:
-        report = BadgeReport(
-            generation, form, source, [Check(**c) for c in checks], issuer, badge, issued_on, expires, badge_id
-        )
+    for item in data:
+        report = BadgeReport.from_dict(item)
         if recipient is not None:
             report.checks.append(Check("recipient", *recipient))
         results.append(report)

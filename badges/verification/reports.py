@@ -34,6 +34,7 @@ class BadgeReport(CheckedResult):
     issued_on: str | None = None
     expires: str | None = None
     id: str | None = None
+    recipient_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,8 +47,25 @@ class BadgeReport(CheckedResult):
             "badge": self.badge,
             "issued_on": self.issued_on,
             "expires": self.expires,
+            "recipient_name": self.recipient_name,
             "checks": [c.to_dict() for c in self.checks],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BadgeReport:
+        """The report :meth:`to_dict` gave (the verdict is derived again from the checks)."""
+        return cls(
+            generation=data["generation"],
+            form=data["form"],
+            source=data["source"],
+            checks=[Check(**c) for c in data["checks"]],
+            issuer=data["issuer"],
+            badge=data["badge"],
+            issued_on=data["issued_on"],
+            expires=data["expires"],
+            id=data["id"],
+            recipient_name=data.get("recipient_name"),
+        )
 
 
 @dataclass(slots=True)

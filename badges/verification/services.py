@@ -25,6 +25,7 @@ from badges.openbadges.ob3 import verify as ob3
 from badges.openbadges.ob3.did import did_web_for
 from badges.openbadges.recipient import ob3_recipient_matches
 
+from .enrich import enrich_reports
 from .fetching import Fetcher
 from .presenting import ob2_report, ob3_report, ordered
 from .reports import BadgeReport, VerificationInputError, VerificationReport
@@ -152,6 +153,7 @@ def verify_input(*, url: str = "", text: str = "", upload: bytes | None = None, 
                 )
             )
             results.append(report)
+    enrich_reports(results, fetcher)
     _count_our_awards(results)
     return VerificationReport(results)
 

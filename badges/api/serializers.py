@@ -139,3 +139,53 @@ class RenewOutput(serializers.Serializer):
     url = serializers.CharField(help_text="The badge's public page and OB 2.0 hosted assertion.")
     valid_from = serializers.DateTimeField()
     expires_on = serializers.DateTimeField()
+
+
+BATCH_ITEM_HELP = (
+    'Each item is an object with one of "url" (a badge URL), "credential" (an OB 2.0 Assertion or OB 3.0 '
+    'credential as a JSON object, or as text: JSON, a VC-JWT or a JWS) or "image" (a baked PNG or SVG, or a JSON/JWT '
+    'file, in base64; a data: URL prefix is allowed), and optionally "email". An item that cannot be verified at all '
+    "(empty, of the wrong type, base64 that does not decode) gets its own error entry; the others are verified."
+)
+
+
+class BatchVerifyRequestSerializer(serializers.Serializer):
+    """1 to 100 items. Items are checked one by one by badges.verification.batch, so one bad item fails alone."""
+
+    items = serializers.ListField(
+        child=serializers.JSONField(),
+        min_length=1,
+        max_length=100,
+        help_text=BATCH_ITEM_HELP,
+        error_messages={
+            "min_length": "Give at least one item.",
+            "max_length": "At most {max_length} items can be verified at once; split the list into several batches.",
+        },
+    )
+
+
+class BatchEntrySerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's position in the request, from 0.")
+    verdict = serializers.ChoiceField(
+        choices=[*VERDICTS, "error"], help_text="As a single verification's; `error` when the item is unusable."
+    )
+    reasons = serializers.ListField(child=serializers.CharField(), required=False)
+    warnings = serializers.ListField(child=serializers.CharField(), required=False)
+    results = BadgeResultSerializer(many=True, required=False, help_text="As POST /api/v1/verify answers.")
+    error = serializers.CharField(
+        required=False, help_text="Only for verdict `error`: empty, wrong_type, invalid_base64, deadline, ..."
+    )
+    detail = serializers.CharField(required=False, help_text="Only for verdict `error`: what was wrong.")
+
+
+class BatchSummarySerializer(serializers.Serializer):
+    valid = serializers.IntegerField()
+    valid_with_warnings = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    error = serializers.IntegerField()
+
+
+class BatchVerifyResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many items were given (and answered).")
+    summary = BatchSummarySerializer(help_text="How many items have each verdict.")
+    items = BatchEntrySerializer(many=True, help_text="One entry per item, in the order of the request.")

@@ -2,8 +2,10 @@
 
 from django.urls import path
 
-from . import views
+from . import batch_views, views
 
 urlpatterns = [
     path("verify", views.verify_page, name="verify"),
+    path("verify/batch", batch_views.verify_batch_page, name="verify-batch"),
+    path("verify/batch/<str:token>.csv", batch_views.verify_batch_csv, name="verify-batch-csv"),
 ]

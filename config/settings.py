@@ -385,7 +385,7 @@ VERIFY_AWARD_CACHE_SECONDS = env.int("VERIFY_AWARD_CACHE_SECONDS", default=60)
 # Batch verification (badges/verification/batch.py, decision 0021): one time budget for all items of a batch; the
 # items verified per account, else per address, counted one by one (a batch of N spends N); the JSON body cap of
 # POST /api/v1/verify/batch (base64 images included) and the CSV upload cap of /verify/batch.
-VERIFY_BATCH_TIMEOUT = env.float("VERIFY_BATCH_TIMEOUT", default=30.0)
+VERIFY_BATCH_TIMEOUT = env.float("VERIFY_BATCH_TIMEOUT", default=15.0)
 VERIFY_BATCH_THROTTLE_RATE = env.str("VERIFY_BATCH_THROTTLE_RATE", default="600/hour")
 VERIFY_BATCH_BODY_MAX_BYTES = env.int("VERIFY_BATCH_BODY_MAX_BYTES", default=10 * 1024 * 1024)
 VERIFY_BATCH_UPLOAD_MAX_BYTES = env.int("VERIFY_BATCH_UPLOAD_MAX_BYTES", default=1024 * 1024)

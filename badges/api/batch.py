@@ -101,7 +101,10 @@ class BatchVerifyView(_VerificationView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        data, failed = self._data(request)
+        try:
+            data, failed = self._data(request)
+        except RecursionError:  # json.load of a body nested thousands deep
+            return _error("parse_error", "The JSON is nested too deeply.", 400)
         if failed is not None:
             return failed
         serializer = BatchVerifyRequestSerializer(data=data)

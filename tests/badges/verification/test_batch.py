@@ -191,3 +191,26 @@ def test_the_schema_documents_the_batch_endpoint(client):
     operation = json.loads(schema.content)["paths"]["/api/v1/verify/batch"]["post"]
     assert {"200", "400", "413", "415", "429"} <= set(operation["responses"])
     assert "100" in operation["description"]
+
+
+HOSTILE_BODIES = [
+    '{"items": [' + "[" * 5000 + "]" * 5000 + "]}",  # nested past Python's recursion limit
+    '{"items": [{"credential": ' + '{"a":' * 3000 + "1" + "}" * 3000 + "}]}",
+    '{"items": [{"url": "\\ud800"}, {"image": "\\ud800"}, {"credential": "\\ud800"}]}',  # lone surrogates
+    '{"items": [{"url": "https://example.org/b", "email": "\\ud800@example.org"}]}',
+    '{"items": [{"credential": {"@context": "\\ud800", "type": ["VerifiableCredential"]}}]}',
+    '{"items": [{"url": "http://\\u0000x"}, {"url": "http://[::1"}, {"image": "===="}, {"image": "data:;base64,"}]}',
+    '{"items": [null, true, 1.5, "s", [], {"email": "a@example.org"}]}',
+    "null",
+    '"x"',
+    '{"items": null}',
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES)
+def test_no_body_gets_a_server_error(client, body):
+    response = client.post(BATCH, body, content_type="application/json")
+    assert response.status_code in (200, 400), response.content[:300]
+    if response.status_code == 200:  # one answer per item, none of them valid
+        answer = response.json()
+        assert answer["count"] == len(json.loads(body)["items"]) and answer["summary"]["valid"] == 0

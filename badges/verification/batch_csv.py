@@ -104,6 +104,14 @@ def _is_url(cell: str) -> bool:
     return bool(_URL.match(cell.strip()))
 
 
+def _plain_url(line: str) -> bool:
+    """A line holding one URL and nothing else (no tab, no inner quote, no space: not a row of several cells)."""
+    text = line.strip()
+    if len(text) > 1 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    return _is_url(text) and '"' not in text and "\t" not in text
+
+
 def _delimiter(first_line: str) -> str:
     try:
         return csv.Sniffer().sniff(first_line[:4096], delimiters=DELIMITERS).delimiter
@@ -126,7 +134,7 @@ def batch_csv_parse(*, content: bytes) -> list[CsvRow]:
     first = next((line for line in lines if line.strip()), None)
     if first is None:
         raise BatchCsvError(_("The file is empty. Give one badge URL per line, or a column named 'url'."))
-    if _is_url(first.strip().strip('"')) and "\t" not in first:
+    if all(_plain_url(line) for line in lines if line.strip()):
         # A plain list, one URL per line: commas and semicolons belong to the URLs, not to columns.
         rows = [(n, [line.strip().strip('"').strip()]) for n, line in enumerate(lines, 1) if line.strip()]
         column = 0
@@ -138,6 +146,8 @@ def batch_csv_parse(*, content: bytes) -> list[CsvRow]:
             raise BatchCsvError(_("The file could not be read as CSV: %(error)s") % {"error": exc}) from None
         table = [(n, cells) for n, cells in table if any(cells)]
         column, rows = _url_column(table)
+    if not rows:
+        raise BatchCsvError(_("The file has a header but no rows below it. Add one badge URL per row."))
     if len(rows) > MAX_BATCH_ITEMS:
         raise BatchCsvError(
             _("The file has %(count)d rows; at most %(limit)d badges can be checked at once. Split it and try again.")

@@ -51,6 +51,7 @@ def test_the_form_is_linked_from_the_single_verification_page(client):
     page = client.get(PAGE)
     assert page.status_code == 200 and 'name="file"' in page.content.decode()
     assert "csrfmiddlewaretoken" in page.content.decode() and page["Cache-Control"].startswith("no-store")
+    assert 'id="batch-results"' not in page.content.decode()
 
 
 def test_a_french_semicolon_export_with_a_bom_gives_a_row_per_applicant(client):
@@ -124,6 +125,8 @@ def test_a_plain_list_of_urls_one_per_line_keeps_commas_and_semicolons_in_urls(c
         (b"Nom\tURL de l'insigne\nAda\thttps://b.example/1\n", "https://b.example/1"),
         (b"Name,Notes,Whatever\nAda,n/a,https://b.example/1\n", "https://b.example/1"),  # found by its content
         (b"Ada,https://b.example/1\n", "https://b.example/1"),  # no header, several columns
+        (b'"https://b.example/1",Ada Lovelace\n', "https://b.example/1"),  # URL first, then other cells
+        (b"https://b.example/1\tAda\n", "https://b.example/1"),
         ("Prénom;Lien\nAda;https://b.example/1\n".encode("cp1252"), "https://b.example/1"),  # Excel on Windows
     ],
 )
@@ -137,6 +140,7 @@ def test_the_url_column_is_found(content, expected):
         (b"", "empty"),
         (b"\n \n", "empty"),
         (b"Name,Email\nAda,ada@example.org\n", "No column of badge URLs"),
+        (b"Badge URL\r\n\r\n", "no rows below it"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a CSV text file"),
         (b"url\n" + b"https://example.org/x\n" * 101, "101 rows; at most 100"),
     ],

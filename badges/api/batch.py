@@ -101,10 +101,7 @@ class BatchVerifyView(_VerificationView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        try:
-            data, failed = self._data(request)
-        except RecursionError:  # json.load of a body nested thousands deep
-            return _error("parse_error", "The JSON is nested too deeply.", 400)
+        data, failed = self._data(request)
         if failed is not None:
             return failed
         serializer = BatchVerifyRequestSerializer(data=data)

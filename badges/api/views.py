@@ -89,6 +89,8 @@ class _VerificationView(APIView):
             return None, _error("unsupported_media_type", str(exc.detail), 415)
         except ParseError as exc:
             return None, _error("parse_error", str(exc.detail), 400)
+        except RecursionError:  # json.load of a body nested thousands deep
+            return None, _error("parse_error", "The JSON is nested too deeply.", 400)
         if upload_too_large(request._request):
             limit = settings.VERIFY_UPLOAD_MAX_BYTES
             return None, _error("too_large", f"The file is larger than the {limit:,}-byte limit.", 413)

@@ -214,3 +214,9 @@ def test_no_body_gets_a_server_error(client, body):
     if response.status_code == 200:  # one answer per item, none of them valid
         answer = response.json()
         assert answer["count"] == len(json.loads(body)["items"]) and answer["summary"]["valid"] == 0
+
+
+@pytest.mark.parametrize("url", ["/api/v1/verify", "/api/v1/awards/x/verify"])
+def test_the_single_endpoints_answer_400_to_json_nested_too_deeply(client, url):
+    response = client.post(url, '{"credential": ' + "[" * 5000 + "]" * 5000 + "}", content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"] == "parse_error"

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from badges.services import award_revoke
 from badges.verification.batch import BatchItem, verify_batch
+from badges.verification.fetching import fetch_cache
 from tests.badges.verification.issued import download, issue
 from tests.badges.verification.test_services import tamper
 
@@ -133,7 +134,7 @@ def test_the_service_keeps_order_and_isolates_a_bad_item():
 def test_items_past_the_batch_deadline_are_reported_not_dropped():
     ticks = iter([0.0, 0.0, 5.0, 11.0, 12.0])
     entries = verify_batch(
-        items=[{"credential": "x"}, {"credential": "y"}, BatchItem(text="z"), {}],
+        items=[{"credential": "x"}, {"credential": "y"}, BatchItem(text="z"), {"credential": "w"}],
         deadline=10.0,
         clock=lambda: next(ticks),
     )
@@ -220,3 +221,26 @@ def test_no_body_gets_a_server_error(client, body):
 def test_the_single_endpoints_answer_400_to_json_nested_too_deeply(client, url):
     response = client.post(url, '{"credential": ' + "[" * 5000 + "]" * 5000 + "}", content_type="application/json")
     assert response.status_code == 400 and response.json()["error"] == "parse_error"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_urls_of_other_hosts_run_in_threads_and_give_the_single_verdicts(live_server, settings, client):
+    """Over HTTP (the live server standing in for other hosts), so the URLs go through the thread pool."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    goods = [issue(email=f"learner{n}@example.org") for n in range(5)]
+    revoked = issue(issuer=goods[0].issuer, email="revoked@example.org")
+    award_revoke(actor=None, award=revoked, reason="Issued in error")
+    settings.VERIFY_RESOLVE_LOCALLY = False
+    settings.VERIFY_ALLOW_PRIVATE_NETWORKS = True
+    items = [{"url": a.ob2_assertion["id"]} for a in goods]
+    items[2:2] = [{"url": revoked.ob2_assertion["id"]}, {"credential": goods[0].ob3_jwt}]
+    items += [{"url": goods[0].ob2_assertion["id"] + "x"}, {"url": "ftp://example.org/x"}]
+    fetch_cache().clear()
+    answer = client.post(BATCH, {"items": items}, content_type="application/json").json()
+    verdicts = [e["verdict"] for e in answer["items"]]
+    assert verdicts == ["valid", "valid", "invalid", "valid", "valid", "valid", "valid", "invalid", "error"]
+    for item, entry in zip(items, answer["items"], strict=True):
+        fetch_cache().clear()
+        status, alone = single(client, item)
+        if status == 200:
+            assert {k: v for k, v in entry.items() if k != "index"} == alone, item

@@ -21,11 +21,16 @@ LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 
 
 def linkedin_add_url(award: Award) -> str:
-    """LinkedIn's "Add licence or certification" form, prefilled (docs/open-badges.md §C)."""
-    params = {
-        "startTask": "CERTIFICATION_NAME",
-        "name": award.badge_class.name,
-        "organizationName": award.issuer.name,
+    """LinkedIn's "Add licence or certification" form, prefilled (docs/open-badges.md §C).
+
+    With the institution's LinkedIn organisation id, ``organizationId`` replaces ``organizationName``: the entry
+    then links to the institution's LinkedIn page instead of showing a plain name."""
+    params: dict[str, object] = {"startTask": "CERTIFICATION_NAME", "name": award.badge_class.name}
+    if award.issuer.linkedin_organization_id:
+        params["organizationId"] = award.issuer.linkedin_organization_id
+    else:
+        params["organizationName"] = award.issuer.name
+    params |= {
         "issueYear": award.issued_on.year,
         "issueMonth": award.issued_on.month,
     }

@@ -1,23 +1,34 @@
 """Admin for institutions, their members, their (public) keys and the audit trail. Thin: writes go to services."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+
+from badges.openbadges.ob3.domain_linkage import WELL_KNOWN_PATH
 
 from .admin_scoping import IssuerScopedAdmin, OwnersOnlyRecordAdmin
 from .invitations import invitation_state
 from .models import AuditEvent, Invitation, Issuer, IssuerMembership, KeyAlgorithm, SigningKey
 from .permissions import Capability
 from .services import (
+    DID_CONFIGURATION_VALIDITY,
+    DidConfigurationError,
     InvitationError,
     invitation_cancel,
     invitation_create,
     invitation_problem,
     invitation_resend,
     issuer_create,
+    issuer_did_configuration_create,
+    issuer_website_origin,
     membership_remove,
     membership_role_set,
     signing_key_revoke,
@@ -50,20 +61,76 @@ class IssuerAdmin(IssuerScopedAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("public_id", "created_at")
-    fields = (
-        "name",
-        "slug",
-        "url",
-        "email",
-        "description",
-        # No "image": the logo is not yet used in any document or page, and an upload nobody checks or serves is
-        # only a place to put files (its link under /media/ was a 404). It returns with content checks when used.
-        "awards_public_by_default",
-        "require_mfa",
-        "public_id",
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "slug",
+                    "url",
+                    "email",
+                    "description",
+                    # No "image": the logo is not yet used in any document or page, and an upload nobody checks or
+                    # serves is only a place to put files (its link under /media/ was a 404). It returns with
+                    # content checks when used.
+                    "awards_public_by_default",
+                    "require_mfa",
+                    "public_id",
+                )
+            },
+        ),
+        (_("Identity"), {"fields": ("linkedin_organization_id",)}),
     )
     inlines = [PublicKeyInline]
     actions = ["rotate_keys"]
+    change_form_template = "admin/issuers/issuer/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/did-configuration/",
+                self.admin_site.admin_view(self.did_configuration_view),
+                name="issuers_issuer_did_configuration",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = {"can_link_domain": obj is not None and self.user_can(request, Capability.MANAGE, obj)}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def did_configuration_view(self, request, object_id):
+        """Owners download the DID configuration their website publishes to confirm its domain (decision 0022).
+        GET explains; POST signs a fresh one (audited) and sends it as a file."""
+        issuer = self.get_object(request, object_id) if object_id.isdigit() else None
+        if issuer is None:
+            raise Http404("No such institution.")
+        if not self.user_can(request, Capability.MANAGE, issuer):
+            raise PermissionDenied
+        problem = None
+        try:
+            origin = issuer_website_origin(issuer=issuer)
+        except DidConfigurationError as exc:
+            origin, problem = None, str(exc)
+        if request.method == "POST" and origin is not None:
+            resource = issuer_did_configuration_create(actor=request.user, issuer=issuer)
+            response = HttpResponse(json.dumps(resource, indent=2) + "\n", content_type="application/json")
+            response["Content-Disposition"] = 'attachment; filename="did-configuration.json"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Confirm your website's domain"),
+            "issuer": issuer,
+            "opts": self.opts,
+            "original": issuer,
+            "origin": origin,
+            "publish_url": f"{origin}{WELL_KNOWN_PATH}" if origin else None,
+            "problem": problem,
+            "validity_days": DID_CONFIGURATION_VALIDITY.days,
+        }
+        return TemplateResponse(request, "admin/issuers/issuer/did_configuration.html", context)
 
     def has_add_permission(self, request) -> bool:
         return request.user.is_superuser  # institutions are created by the platform's operators
@@ -81,6 +148,7 @@ class IssuerAdmin(IssuerScopedAdmin):
             **data,
             awards_public_by_default=form.cleaned_data["awards_public_by_default"],
             require_mfa=form.cleaned_data["require_mfa"],
+            linkedin_organization_id=form.cleaned_data.get("linkedin_organization_id", ""),
         )
         obj.pk, obj.public_id = created.pk, created.public_id
 

@@ -2,6 +2,8 @@
 audit."""
 
 import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -12,11 +14,16 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
+
+from badges.openbadges.ob3 import domain_linkage
 
 from .invitations import InvitationState, invitation_max_age, invitation_state, invitation_token
 from .keys import encrypt_private_key, generate_private_key, public_pem, reencrypt
 from .models import AuditEvent, Invitation, Issuer, IssuerMembership, KeyAlgorithm, KeyState, Role, SigningKey
 from .public_cache import invalidate_issuer_on_commit
+from .public_urls import issuer_did, key_verification_method
+from .selectors import signing_key_active, signing_key_private
 from .signals import signing_key_revoked
 
 
@@ -343,3 +350,54 @@ def staff_email_verify(*, user, email: str) -> None:
     EmailAddress.objects.filter(user=user, primary=True).exclude(pk=address.pk).update(primary=False)
     address.primary = address.verified = True
     address.save(update_fields=["primary", "verified"])
+
+
+#: How long a generated DID configuration is valid; the owner downloads a fresh one before then (decision 0022).
+DID_CONFIGURATION_VALIDITY = timedelta(days=365)
+
+
+class DidConfigurationError(ValueError):
+    """The institution's DID configuration cannot be made (its website address is unusable); says why."""
+
+
+def issuer_website_origin(*, issuer: Issuer) -> str:
+    """The https origin of the institution's website (Issuer.url), where its DID configuration is published."""
+    parts = urlsplit(issuer.url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DidConfigurationError(_("The institution's website address is not an http(s) address."))
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    try:
+        return domain_linkage.normalize_origin(f"https://{host}" + (f":{parts.port}" if parts.port else ""))
+    except (domain_linkage.DomainLinkageError, ValueError):
+        raise DidConfigurationError(_("The institution's website address is not an http(s) address.")) from None
+
+
+@sensitive_variables("private_key")
+@transaction.atomic
+def issuer_did_configuration_create(*, actor, issuer: Issuer) -> dict:
+    """The DID Configuration resource linking the institution's website to its DID, signed now (EdDSA) with its
+    active Ed25519 key, valid DID_CONFIGURATION_VALIDITY. The private key stays inside this function."""
+    origin = issuer_website_origin(issuer=issuer)
+    key = signing_key_active(issuer=issuer, algorithm=KeyAlgorithm.ED25519)
+    private_key = signing_key_private(key=key)
+    issued = timezone.now().replace(microsecond=0)
+    expires = issued + DID_CONFIGURATION_VALIDITY
+    token = domain_linkage.sign_domain_linkage_jwt(
+        did=issuer_did(issuer),
+        origin=origin,
+        private_key=private_key,
+        kid=key_verification_method(key),
+        issued=issued,
+        expires=expires,
+    )
+    del private_key
+    audit_record(
+        actor=actor,
+        action="issuer.did_configuration",
+        target=issuer,
+        issuer=issuer,
+        origin=origin,
+        key=key.public_id,
+        expires=expires.isoformat(),
+    )
+    return domain_linkage.did_configuration(linked_dids=[token])

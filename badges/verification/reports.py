@@ -35,6 +35,11 @@ class BadgeReport(CheckedResult):
     expires: str | None = None
     id: str | None = None
     recipient_name: str | None = None
+    #: How it was proven, for the technical details: suite or algorithm, key id, verification URL, created date.
+    proof: dict[str, Any] = field(default_factory=dict)
+    #: Where the document says the badge's image is (a URL or data: URI), as written: read by
+    #: badges.verification.images, which puts a same-origin address in ``badge["image"]``. Never shown or serialised.
+    image_source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +53,7 @@ class BadgeReport(CheckedResult):
             "issued_on": self.issued_on,
             "expires": self.expires,
             "recipient_name": self.recipient_name,
+            "proof": self.proof,
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -65,6 +71,7 @@ class BadgeReport(CheckedResult):
             expires=data["expires"],
             id=data["id"],
             recipient_name=data.get("recipient_name"),
+            proof=data.get("proof") or {},
         )
 
 
@@ -86,10 +93,17 @@ class VerificationReport:
     def warnings(self) -> list[str]:
         return [c.message for r in self.results for c in r.checks if not c.ok and c.severity == "warning"]
 
+    def badges(self) -> list:
+        """One entry per badge (a baked image with both generations is one badge): badges.verification.summary."""
+        from .summary import badge_summaries  # summary reads these reports
+
+        return badge_summaries(self.results)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
             "reasons": self.reasons,
             "warnings": self.warnings,
             "results": [r.to_dict() for r in self.results],
+            "badges": [b.to_dict() for b in self.badges()],
         }

@@ -1,0 +1,292 @@
+"""One result per badge, with the outcome a recruiter acts on and why, in one sentence.
+
+An input (one URL, one pasted text, one upload) is one badge: a baked image carrying both an Open Badges 2.0 assertion
+and a 3.0 credential is one badge with two proofs, not two badges. :func:`badge_summaries` groups the proofs of one
+verification and answers, for the group:
+
+- ``valid``: every proof holds (warnings that no fetch caused are allowed, and named in the reason);
+- ``not_valid``: something proves it false — revoked, altered, expired, not the issuer's key, two different badges
+  in one image...;
+- ``could_not_check``: nothing proved it false, but something a proof needed (the issuer's site, its keys, its
+  revocation list) could not be fetched or did not answer in time. A revocation list that cannot be fetched is a
+  warning for the verifier, but the recruiter cannot tell whether the badge was revoked: could not check
+  (decision 0020).
+
+The verifiers report checks as plain-English messages without a machine-readable cause, so a fetch failure is told
+by the fixed phrases the verifiers and the safe fetcher use (``_UNREACHABLE``); tests in
+tests/badges/verification/test_summary.py pin each phrase against a real failed fetch.
+
+Reasons are translatable: :meth:`BadgeSummary.reason` renders in the active language (the page), the API asks for
+English (:meth:`BadgeSummary.to_dict`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.utils import formats, translation
+from django.utils.translation import gettext, pgettext
+
+from badges.openbadges.checks import Check
+
+from .reports import BadgeReport
+
+Outcome = Literal["valid", "not_valid", "could_not_check"]
+_OUTCOME_ORDER: dict[str, int] = {"valid": 0, "could_not_check": 1, "not_valid": 2}
+
+# Phrases of a fetch that failed (the verifiers' wrappers and badges/openbadges/fetch.py's FetchError messages).
+_UNREACHABLE = re.compile(
+    r"could not be reached|could not be fetched|took too long|ran out of time|timed out|could not connect|"
+    r"connection to .* failed|host name .* could not be found|has no address",
+    re.IGNORECASE,
+)
+_TIMEOUT = re.compile(r"took too long|ran out of time|timed out", re.IGNORECASE)
+_TAMPERED = re.compile(r"does not match|verification failed|signature is invalid|invalid signature", re.IGNORECASE)
+_REASON_GIVEN = re.compile(r"Reason given: (.+)$", re.DOTALL)
+
+# Which failure explains a "not valid" best, when a proof fails several checks.
+_PRIORITY = [
+    "status",
+    "signature",
+    "issuer_key",
+    "hosted",
+    "expiration",
+    "valid_from",
+    "recipient",
+    "format",
+    "badge_class",
+    "issuer",
+    "origin",
+]
+
+
+def parse_date(value: str | None) -> date | None:
+    """The calendar date an ISO 8601 date or date-time names, as written (no time-zone shift); None if unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def long_date(value: str | None) -> str:
+    """``value`` as the reader writes a date ("2 December 2026", "2 décembre 2026"); unreadable text as given."""
+    parsed = parse_date(value)
+    if parsed is None:
+        return value or ""
+    return formats.date_format(parsed, "j F Y")
+
+
+def _unreachable(check: Check) -> bool:
+    return bool(_UNREACHABLE.search(check.message))
+
+
+def _derived(check: Check, report: BadgeReport) -> bool:
+    """A failure that only repeats another one (it decides nothing by itself)."""
+    if check.name == "issuer_key" and check.message.startswith("Without the issuer's profile"):
+        return True  # OB 2.0: the profile's own failure is reported under "issuer"
+    if check.name == "issuer" and report.generation == "ob3":
+        key = report.check("issuer_key")
+        signature = report.check("signature")
+        return (key is not None and not key.ok) or (key is None and signature is not None and not signature.ok)
+    return False
+
+
+@dataclass(slots=True)
+class _Finding:
+    outcome: Outcome
+    check: Check | None = None
+    report: BadgeReport | None = None
+
+
+def _proof_finding(report: BadgeReport) -> _Finding:
+    failed = [c for c in report.checks if not c.ok and not _derived(c, report)]
+    conclusive = [c for c in failed if c.severity == "error" and not _unreachable(c)]
+    if conclusive:
+        conclusive.sort(key=lambda c: _PRIORITY.index(c.name) if c.name in _PRIORITY else len(_PRIORITY))
+        return _Finding("not_valid", conclusive[0], report)
+    unreachable = [c for c in failed if _unreachable(c)]
+    if unreachable:
+        return _Finding("could_not_check", unreachable[0], report)
+    if report.verdict == "invalid":  # only derived failures: say so plainly rather than call it valid
+        return _Finding("not_valid", next((c for c in report.checks if not c.ok), None), report)
+    warning = next((c for c in report.checks if not c.ok), None)
+    return _Finding("valid", warning, report)
+
+
+def _same(values: list[str | None]) -> bool:
+    given = {" ".join(v.split()).casefold() for v in values if isinstance(v, str) and v.strip()}
+    return len(given) <= 1
+
+
+@dataclass(slots=True)
+class BadgeSummary:
+    """One badge: its proofs (indexes into the verification's results), outcome and the reason's parts."""
+
+    proofs: list[BadgeReport]
+    indexes: list[int]
+    outcome: Outcome
+    reason_code: str
+    reason_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def first(self) -> BadgeReport:
+        """The proof whose claims the page shows (the first found: OB 3.0 when an image carries both)."""
+        return self.proofs[0]
+
+    def _pick(self, getter) -> Any:
+        return next((v for v in (getter(p) for p in self.proofs) if v), None)
+
+    @property
+    def name(self) -> str | None:
+        return self._pick(lambda p: p.badge.get("name"))
+
+    @property
+    def image(self) -> str | None:
+        return self._pick(lambda p: p.badge.get("image"))
+
+    @property
+    def recipient_name(self) -> str | None:
+        return self._pick(lambda p: p.recipient_name)
+
+    def headline(self) -> str:
+        return {
+            "valid": pgettext("verification outcome", "Valid"),
+            "not_valid": pgettext("verification outcome", "Not valid"),
+            "could_not_check": pgettext("verification outcome", "Could not check"),
+        }[self.outcome]
+
+    def reason(self) -> str:
+        """One sentence, in the active language."""
+        params = dict(self.reason_params)
+        for key in ("date",):
+            if key in params:
+                params[key] = long_date(params[key])
+        return _REASONS[self.reason_code]() % params
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's entry: outcome, headline and reason in English, and which results are this badge's proofs."""
+        with translation.override("en"):
+            headline, reason = self.headline(), self.reason()
+        return {
+            "outcome": self.outcome,
+            "headline": headline,
+            "reason": reason,
+            "name": self.name,
+            "issuer": {"id": self.first.issuer.get("id"), "name": self._pick(lambda p: p.issuer.get("name"))},
+            "recipient_name": self.recipient_name,
+            "image": self.image,
+            "issued_on": self._pick(lambda p: p.issued_on),
+            "expires": self._pick(lambda p: p.expires),
+            "proofs": [
+                {"result": i, "generation": p.generation, "form": p.form, "verdict": p.verdict}
+                for i, p in zip(self.indexes, self.proofs, strict=True)
+            ],
+        }
+
+
+# Each reason is one sentence. Translated when rendered, so the same summary serves the page in French and the API.
+_REASONS = {
+    "valid": lambda: gettext("The issuer's signature holds, the issuer has not revoked it and it has not expired."),
+    "valid_warning": lambda: gettext(
+        "The badge is genuine and current, but one thing could not be confirmed (see the technical details)."
+    ),
+    "revoked": lambda: gettext("The issuer revoked this badge."),
+    "revoked_reason": lambda: gettext("The issuer revoked this badge, giving this reason: %(reason)s"),
+    "suspended": lambda: gettext("The issuer has suspended this badge."),
+    "status_unreadable": lambda: gettext("The issuer's revocation list for this badge is not trustworthy."),
+    "tampered": lambda: gettext("The badge was altered after it was signed."),
+    "not_signed": lambda: gettext("The badge is not properly signed by its issuer."),
+    "wrong_key": lambda: gettext("The badge was not signed with a key its issuer published."),
+    "withdrawn": lambda: gettext("The issuer's site no longer confirms this badge."),
+    "expired": lambda: gettext("This badge expired on %(date)s."),
+    "expired_unknown": lambda: gettext("This badge's expiry date cannot be read."),
+    "not_yet_valid": lambda: gettext("This badge is not valid until %(date)s."),
+    "no_issue_date": lambda: gettext("This badge has no readable issue date."),
+    "recipient": lambda: gettext("This badge was not issued to the e-mail address you gave."),
+    "malformed": lambda: gettext("This is not a well-formed Open Badge."),
+    "issuer_unconfirmed": lambda: gettext("The issuer this badge names could not be confirmed."),
+    "origin": lambda: gettext("The badge is not hosted where its issuer allows."),
+    "other": lambda: gettext("The badge failed a check (see the technical details)."),
+    "mismatch": lambda: gettext("The image holds two different badges (“%(first)s” and “%(second)s”)."),
+    "timeout": lambda: gettext("The issuer's site did not answer in time."),
+    "unreachable_site": lambda: gettext("The issuer's site could not be reached."),
+    "unreachable_keys": lambda: gettext("The issuer's public keys could not be fetched."),
+    "unreachable_status": lambda: gettext(
+        "The issuer's revocation list could not be fetched, so whether it was revoked is unknown."
+    ),
+    "nothing": lambda: gettext("No badge was found in what was given."),
+}
+
+
+def _reason(finding: _Finding) -> tuple[str, dict[str, str]]:
+    check, report = finding.check, finding.report
+    if finding.outcome == "valid":
+        return ("valid_warning" if check is not None else "valid"), {}
+    if check is None or report is None:
+        return "other", {}
+    message, name = check.message, check.name
+    if finding.outcome == "could_not_check":
+        if _TIMEOUT.search(message):
+            return "timeout", {}
+        if name == "status":
+            return "unreachable_status", {}
+        if name in ("signature", "issuer_key"):
+            return "unreachable_keys", {}
+        return "unreachable_site", {}
+    if name == "status":
+        if "suspended" in message:
+            return "suspended", {}
+        if "revoked" in message and "not revoked" not in message:
+            given = _REASON_GIVEN.search(message)
+            return ("revoked_reason", {"reason": given.group(1).strip()}) if given else ("revoked", {})
+        return "status_unreadable", {}
+    if name == "signature":
+        return ("tampered" if _TAMPERED.search(message) else "not_signed"), {}
+    if name == "issuer_key":
+        return "wrong_key", {}
+    if name == "hosted":
+        if "410" in message:
+            return "revoked", {}
+        return "withdrawn", {}
+    if name == "expiration":
+        return ("expired", {"date": report.expires}) if parse_date(report.expires) else ("expired_unknown", {})
+    if name == "valid_from":
+        if parse_date(report.issued_on):
+            return "not_yet_valid", {"date": report.issued_on or ""}
+        return "no_issue_date", {}
+    if name == "recipient":
+        return "recipient", {}
+    if name == "format":
+        return "malformed", {}
+    if name in ("issuer", "badge_class"):
+        return "issuer_unconfirmed" if name == "issuer" else "malformed", {}
+    if name == "origin":
+        return "origin", {}
+    return "other", {}
+
+
+def _summary(results: list[BadgeReport], indexes: list[int]) -> BadgeSummary:
+    proofs = [results[i] for i in indexes]
+    names = [p.badge.get("name") for p in proofs]
+    issuers = [p.issuer.get("name") for p in proofs]
+    if len(proofs) > 1 and not (_same(names) and _same(issuers)):
+        shown = [n for n in names if n] if not _same(names) else [n for n in issuers if n]
+        first, second = (shown + ["?", "?"])[:2]
+        return BadgeSummary(proofs, indexes, "not_valid", "mismatch", {"first": first, "second": second})
+    findings = [_proof_finding(p) for p in proofs]
+    worst = max(findings, key=lambda f: _OUTCOME_ORDER[f.outcome])
+    code, params = _reason(worst)
+    return BadgeSummary(proofs, indexes, worst.outcome, code, params)
+
+
+def badge_summaries(results: list[BadgeReport]) -> list[BadgeSummary]:
+    """The badges among one verification's results: all its proofs are one badge (one input is one badge)."""
+    if not results:
+        return []
+    return [_summary(results, list(range(len(results))))]

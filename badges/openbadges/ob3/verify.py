@@ -8,8 +8,11 @@ https://www.imsglobal.org/spec/ob/v3p0/#verification-and-validation; VC DM 2.0 �
 - ``issuer_key`` — the key belongs to the issuer: the verification method's DID is ``issuer.id``, its
   ``controller`` is the issuer, and the DID document lists it under ``assertionMethod``.
 - ``status`` — Bitstring Status List (https://www.w3.org/TR/vc-bitstring-status-list/#validate-algorithm): the
-  list credential is fetched, its own proof and issuer checked, and the bit read.
-- ``valid_from`` / ``expiration`` — against the injected clock.
+  list credential is fetched, its own proof and issuer checked, and the bit read; and the 1EdTech Revocation List
+  (https://www.imsglobal.org/spec/vcrl/v1p0/, :mod:`.revocation_list`): the list is fetched and the credential's id
+  looked up. Either list unreachable is a warning, not a verdict of "revoked".
+- ``valid_from`` / ``expiration`` — against the injected clock; ``expiration`` from ``validUntil`` (or a VC 1.1
+  ``expirationDate``, which OB 3.0 §9.1 says older credentials carry instead).
 
 Everything outside is injected as plain callables — ``resolve_did(did) -> dict`` (DID or controller document),
 ``fetch_status_list(url) -> dict`` and ``now() -> datetime`` — so the same code serves tests, the verification
@@ -31,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from badges.openbadges.checks import Check, CheckedResult, Clock, node_types, utc_now
 from badges.openbadges.keys import KeyEncodingError, ed25519_from_multikey, public_key_from_jwk
 from badges.openbadges.ob3 import jwt as vcjwt
+from badges.openbadges.ob3 import revocation_list
 from badges.openbadges.ob3.did import did_from_verification_method
 from badges.openbadges.ob3.proof import ProofVerification, fast_path_epoch, proof_verification_method, verify_proof
 from badges.openbadges.ob3.status_list import StatusListError, decode_list, get_bit
@@ -276,14 +280,51 @@ def _status_bits(encoded_list: str) -> bytes:
 
 
 def _status_check(credential: Mapping[str, Any], ctx: _Context) -> Check:
+    """One ``status`` check over every entry this verifier understands (Bitstring Status List, 1EdTech Revocation
+    List): a credential revoked in any of its lists is revoked; an unreachable list is a warning only when no other
+    list says it was revoked; a credential whose only entries use unknown methods gets a warning."""
     entry = credential.get("credentialStatus")
     if entry is None:
         return Check("status", True, "The issuer publishes no revocation status for this credential.")
     entries = entry if isinstance(entry, list) else [entry]
+    checks: list[Check] = []
     for item in entries:
-        if isinstance(item, Mapping) and "BitstringStatusListEntry" in node_types(item):
-            return _bitstring_check(item, _issuer_id(credential), ctx)
-    return Check("status", False, "The credential's status uses a method this verifier cannot check.", "warning")
+        types = node_types(item) if isinstance(item, Mapping) else []
+        if "BitstringStatusListEntry" in types:
+            checks.append(_bitstring_check(item, _issuer_id(credential), ctx))
+        elif revocation_list.STATUS_TYPE in types:
+            checks.append(_revocation_list_check(item, credential, ctx))
+    if not checks:
+        return Check("status", False, "The credential's status uses a method this verifier cannot check.", "warning")
+    for severity in ("error", "warning"):
+        failed = next((c for c in checks if not c.ok and c.severity == severity), None)
+        if failed is not None:
+            return failed
+    return checks[0]
+
+
+def _revocation_list_check(entry: Mapping[str, Any], credential: Mapping[str, Any], ctx: _Context) -> Check:
+    """1EdTech Revocation List (:mod:`.revocation_list`): the list is fetched from the entry's ``id``, the URL the
+    issuer signed into the credential; the list itself carries no proof, so that URL is all that vouches for it."""
+    url, credential_id = entry.get("id"), credential.get("id")
+    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
+        return Check("status", False, "The credential's status entry is malformed: its revocation list has no URL.")
+    if not isinstance(credential_id, str):
+        return Check("status", False, "The credential has no id, so its revocation list cannot be read for it.")
+    try:
+        document = ctx.fetch_status_list(url)
+    except Exception as exc:  # noqa: BLE001 - any fetch failure is reported, not raised (as for a Bitstring list)
+        return Check("status", False, f"The revocation list could not be fetched from {url}: {exc}", "warning")
+    try:
+        listed = revocation_list.revocation_status(document, credential_id=credential_id)
+    except revocation_list.RevocationListError as exc:
+        return Check("status", False, f"What {url} answered is not a 1EdTech revocation list: {exc}.")
+    if listed.revoked:
+        suffix = f" Reason given: {listed.reason}" if listed.reason else ""
+        return Check(
+            "status", False, "The issuer has revoked this credential (it is in their revocation list)." + suffix
+        )
+    return Check("status", True, "The issuer has not revoked this credential.")
 
 
 def _bitstring_check(entry: Mapping[str, Any], issuer_id: str | None, ctx: _Context) -> Check:
@@ -348,16 +389,18 @@ def _date_checks(credential: Mapping[str, Any], now: datetime) -> list[Check]:
         checks.append(Check("valid_from", False, f"The credential is not valid until {credential['validFrom']}."))
     else:
         checks.append(Check("valid_from", True, f"The credential is valid from {credential['validFrom']}."))
-    if "validUntil" not in credential:
+    # OB 3.0 §9.1: a credential made to VC DM 1.1 says expirationDate where 2.0 says validUntil.
+    until = "validUntil" if "validUntil" in credential else "expirationDate"
+    if until not in credential:
         checks.append(Check("expiration", True, "The credential does not expire."))
     else:
-        valid_until = _parse(credential.get("validUntil"))
+        valid_until = _parse(credential.get(until))
         if valid_until is None:
-            checks.append(Check("expiration", False, "The credential's validUntil date cannot be read."))
+            checks.append(Check("expiration", False, f"The credential's {until} date cannot be read."))
         elif valid_until <= now:
-            checks.append(Check("expiration", False, f"The credential expired on {credential['validUntil']}."))
+            checks.append(Check("expiration", False, f"The credential expired on {credential[until]}."))
         else:
-            checks.append(Check("expiration", True, f"The credential is valid until {credential['validUntil']}."))
+            checks.append(Check("expiration", True, f"The credential is valid until {credential[until]}."))
     return checks
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from badges.openbadges.hashing import hash_email, new_salt, normalize_email
 from issuers.models import Issuer
-from issuers.public_cache import award_key, invalidate_on_commit
+from issuers.public_cache import invalidate_award_on_commit
 from issuers.services import audit_record, audit_record_many
 
 from .models import Award, AwardStatus, BadgeClass
@@ -145,7 +145,7 @@ def award_revoke(*, actor, award: Award, reason: str, notify_learner: bool = Fal
     award.revoked_at = timezone.now()
     award.save(update_fields=["status", "revocation_reason", "revoked_at", "updated_at"])
     status_list_set(issuer=award.issuer, index=award.status_list_index, value=True)
-    invalidate_on_commit(award_key(award.public_id))
+    invalidate_award_on_commit(award.public_id)
     audit_record(actor=actor, action="award.revoke", target=award, issuer=award.issuer, reason=reason)
     if notify_learner:
         transaction.on_commit(lambda: _notify_revocation(award.pk))
@@ -269,7 +269,7 @@ def award_correct(
             for public_id in Award.objects.filter(issuer=award.issuer, learner=award.learner).values_list(
                 "public_id", flat=True
             ):  # every page of this institution that shows the name
-                invalidate_on_commit(award_key(public_id))
+                invalidate_award_on_commit(public_id)
             audit_record(
                 actor=actor,
                 action="award.correct_name",
@@ -343,7 +343,7 @@ def awards_revoke(*, actor, award_ids: list[int], reason: str, notify_learner: b
             now,
         )
         by_issuer.setdefault(award.issuer_id, []).append(award)
-        invalidate_on_commit(award_key(award.public_id))
+        invalidate_award_on_commit(award.public_id)
     Award.objects.bulk_update(awards, ["status", "revocation_reason", "revoked_at", "updated_at"], batch_size=500)
     for group in by_issuer.values():
         issuer = group[0].issuer
@@ -383,7 +383,7 @@ def award_renew(*, actor, award: Award, evidence_url: str = "", narrative: str =
     award.status, award.failure_reason = AwardStatus.PENDING, ""
     award.notified_at = award.expiry_reminded_at = None
     award.save()
-    invalidate_on_commit(award_key(award.public_id))
+    invalidate_award_on_commit(award.public_id)
     audit_record(actor=actor, action="award.renew", target=award, issuer=award.issuer, expires=str(award.expires_on))
     award_id = award.id
     transaction.on_commit(lambda: _queue_issue([award_id]))
@@ -424,7 +424,7 @@ def award_set_visibility(*, actor, award: Award, public: bool) -> Award:
         return award
     award.public = public
     award.save(update_fields=["public", "updated_at"])
-    invalidate_on_commit(award_key(award.public_id))
+    invalidate_award_on_commit(award.public_id)
     audit_record(
         actor=actor, action="award.publish" if public else "award.unpublish", target=award, issuer=award.issuer
     )

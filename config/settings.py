@@ -382,6 +382,9 @@ VERIFY_UPLOAD_MAX_BYTES = env.int("VERIFY_UPLOAD_MAX_BYTES", default=5 * 1024 * 
 VERIFY_BODY_MAX_BYTES = env.int("VERIFY_BODY_MAX_BYTES", default=2 * 1024 * 1024)  # JSON bodies of the API
 VERIFY_THROTTLE_RATE = env.str("VERIFY_THROTTLE_RATE", default="30/minute")  # per account, else per address
 VERIFY_AWARD_CACHE_SECONDS = env.int("VERIFY_AWARD_CACHE_SECONDS", default=60)
+# GET /api/v1/awards/<id>/verify counts verifications in memory and writes them at most this often per process
+# (badges/counters.py, decision 0024); 0 writes every call at once.
+VERIFY_COUNT_FLUSH_SECONDS = env.float("VERIFY_COUNT_FLUSH_SECONDS", default=2.0)
 # Batch verification (badges/verification/batch.py, decision 0021): one time budget for all items of a batch; the
 # items verified per account, else per address, counted one by one (a batch of N spends N); the JSON body cap of
 # POST /api/v1/verify/batch (base64 images included) and the CSV upload cap of /verify/batch.

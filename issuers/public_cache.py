@@ -2,10 +2,15 @@
 
 Only final answers are cached (200 and 410); invalidation runs when the change commits, so a reader never caches
 a state that was rolled back. Production uses a shared cache (CACHE_URL=redis://…) so every worker sees it.
+
+The same invalidation drops a *stamp* per award and per issuer: a random token that caches of answers derived from
+those documents (the award verdicts of badges/verification/award.py) store beside each answer and compare on every
+read. A dropped stamp is made anew with another token, so no answer stored under the old one matches again.
 """
 
 import re
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,6 +32,36 @@ def issuer_key(public_id: str, document: str) -> str:
 
 
 ISSUER_DOCUMENTS = ("profile", "did", "revocations", "status:revocation")
+#: Everything dropped per issuer: its documents and the stamp of the answers derived from its keys and lists.
+ISSUER_KEYS = (*ISSUER_DOCUMENTS, "stamp")
+
+
+def award_stamp_key(public_id: str) -> str:
+    return f"{PREFIX}award-stamp:{public_id}"
+
+
+def issuer_stamp_key(public_id: str) -> str:
+    return issuer_key(public_id, "stamp")
+
+
+# Longer than any answer that carries a stamp; an evicted stamp only turns those answers into misses.
+STAMP_SECONDS = 7 * 24 * 3600
+
+
+def stamps(keys: Sequence[str]) -> list[str]:
+    """The current stamp under each key, made (a fresh random token) where there is none.
+
+    Read a stamp *before* reading the state an answer is derived from: a change that commits in between drops it,
+    and the answer stored under the old token never matches again.
+    """
+    found = cache.get_many(list(keys))
+    missing = [k for k in keys if k not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, secrets.token_hex(8), STAMP_SECONDS)  # add: a concurrent reader's token wins, not ours
+        found.update(cache.get_many(missing))
+    # A stamp evicted again at once reads as a token nobody stored: the answer is then simply not reused.
+    return [found.get(k) or secrets.token_hex(8) for k in keys]
 
 
 def cached(key: str, build: Callable[[], tuple[int, bytes, str] | None]) -> tuple[int, bytes, str] | None:
@@ -44,9 +79,14 @@ def invalidate_on_commit(*keys: str) -> None:
     transaction.on_commit(lambda: cache.delete_many(list(keys)))
 
 
+def invalidate_award_on_commit(*public_ids: str) -> None:
+    """The awards' hosted documents and their stamps: after any change to what the awards say or whether they hold."""
+    invalidate_on_commit(*(k for p in public_ids for k in (award_key(p), award_stamp_key(p))))
+
+
 def invalidate_issuer_on_commit(issuer_public_id: str) -> None:
-    """Everything published per issuer: after key rotation or revocation, and when its lists change."""
-    invalidate_on_commit(*(issuer_key(issuer_public_id, d) for d in ISSUER_DOCUMENTS))
+    """Everything published per issuer and its stamp: after key rotation or revocation, and when its lists change."""
+    invalidate_on_commit(*(issuer_key(issuer_public_id, d) for d in ISSUER_KEYS))
 
 
 # -- serving cached documents before Django ---------------------------------------------------------------------

@@ -29,6 +29,13 @@ def skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _verifications_counted_at_once(settings):
+    """Tests read verification counts right after the call: write each at once (badges/counters.py batches them in
+    production, and no timer thread of a batch outlives a test; its own tests turn batching back on)."""
+    settings.VERIFY_COUNT_FLUSH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache(request):
     """Rate-limit counts, lock-outs and cached documents live in the cache: each Django test starts with none, so
     one module's requests cannot throttle the next module's (the local-memory cache outlives a test's database)."""

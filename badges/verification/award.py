@@ -1,15 +1,21 @@
 """Verify an award issued here with the same verifier employers and the API use (local resolvers, no network),
-and remember the verdict until the award or its issuer's keys change."""
+and remember the verdict until the award, its issuer's status lists or its issuer's keys change (decision 0024).
+
+A remembered verdict carries the award's and the issuer's stamps (issuers.public_cache), read before the state the
+verdict was derived from; every service that changes that state drops the stamp on commit. A hit is two cache
+reads and no SQL; a verdict stored from a state that changed meanwhile carries a dropped stamp and never matches.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import time
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 
-from badges.counters import awards_verification_count
+from badges.counters import award_verification_count_soon
 from badges.models import Award, AwardStatus
 from badges.openbadges import detect
 from badges.openbadges.checks import Check
@@ -17,7 +23,7 @@ from badges.openbadges.ob2 import verify as ob2
 from badges.openbadges.ob3.verify import VerificationResult, verify_data_integrity
 from badges.openbadges.recipient import ob3_recipient_matches
 from badges.resolvers import fetch_local_status_list, resolve_local_did
-from issuers.models import SigningKey
+from issuers.public_cache import award_stamp_key, issuer_stamp_key, stamps
 
 from .enrich import enrich_reports
 from .fetching import Fetcher
@@ -41,13 +47,22 @@ def award_verifiable(*, public_id: str) -> Award | None:
     )
 
 
-def _keys_fingerprint(issuer_id: int) -> str:
-    states = SigningKey.objects.filter(issuer_id=issuer_id).values_list("public_id", "state")
-    return hashlib.sha256(json.dumps(sorted(states)).encode()).hexdigest()[:16]
+def _verdict_key(public_id: str) -> str:
+    return f"laurel:verify-award:{public_id}"
 
 
-def _cache_key(public_id: str, updated_at, issuer_id: int) -> str:
-    return f"laurel:verify-award:{public_id}:{updated_at.timestamp()}:{_keys_fingerprint(issuer_id)}"
+def _verdict_seconds(award: Award, now: float) -> int:
+    """How long a verdict may be remembered: VERIFY_AWARD_CACHE_SECONDS, no longer than the issuer-identity
+    enrichment is remembered (VERIFY_DOMAIN_LINKAGE_CACHE_SECONDS), and never past the moment the award becomes
+    valid or expires (the verdict changes then with no change to commit)."""
+    seconds = min(
+        int(settings.VERIFY_AWARD_CACHE_SECONDS),
+        int(getattr(settings, "VERIFY_DOMAIN_LINKAGE_CACHE_SECONDS", settings.VERIFY_AWARD_CACHE_SECONDS)),
+    )
+    for moment in (award.valid_from, award.expires_on):
+        if isinstance(moment, datetime) and moment.timestamp() > now:
+            seconds = min(seconds, int(moment.timestamp() - now))
+    return max(seconds, 0)
 
 
 def _award_reports(award: Award) -> list[BadgeReport]:
@@ -76,37 +91,73 @@ def _from_data(data: list[dict], *, recipient: tuple[bool, str] | None) -> Verif
 
 
 def verify_award_report(*, award: Award, email: str = "") -> VerificationReport:
-    """Verify an award issued here in both generations (OB 3.0 Data Integrity, OB 2.0 signed), locally.
+    """Verify an award issued here in both generations (OB 3.0 Data Integrity, OB 2.0 signed), locally, now.
 
-    The checks without the recipient are cached for VERIFY_AWARD_CACHE_SECONDS, keyed by the award's last change
-    and its issuer's key states, so a revocation or a key withdrawal shows at once.
+    Nothing remembered is used: `award` was read before any stamp could be (see :func:`verify_award_by_public_id`
+    for the remembered verdict).
     """
-    key = _cache_key(award.public_id, award.updated_at, award.issuer_id)
-    data = cache.get(key)
-    if data is None:
-        data = _report_data(_award_reports(award))
-        cache.set(key, data, settings.VERIFY_AWARD_CACHE_SECONDS)
     recipient = ob3_recipient_matches(credential=award.ob3_credential, email=email) if email else None
-    return _from_data(data, recipient=recipient)
+    return _from_data(_report_data(_award_reports(award)), recipient=recipient)
+
+
+def _remembered(public_id: str) -> list[dict] | None:
+    """The remembered checks of the award, if both of its stamps still match: two cache reads, no SQL."""
+    verdict_key, award_stamp = _verdict_key(public_id), award_stamp_key(public_id)
+    found = cache.get_many([verdict_key, award_stamp])
+    entry: dict[str, Any] | None = found.get(verdict_key)
+    if entry is None or found.get(award_stamp) != entry["award_stamp"] or time.time() >= entry["until"]:
+        return None
+    if cache.get(issuer_stamp_key(entry["issuer"])) != entry["issuer_stamp"]:
+        return None
+    return entry["data"]
+
+
+def _verify_and_remember(public_id: str) -> tuple[Award, list[dict]] | None:
+    """Verify the award from the database and remember the checks under the stamps read *before* that state.
+
+    The award's stamp is read before the award, the issuer's before its keys and status lists (which the
+    verification reads): a revocation, correction, list change or key change committing at any point drops a
+    stamp this verdict already carries, so it is never served (decision 0024).
+    """
+    (award_stamp,) = stamps([award_stamp_key(public_id)])
+    award = award_verifiable(public_id=public_id)
+    if award is None:
+        return None
+    (issuer_stamp,) = stamps([issuer_stamp_key(award.issuer.public_id)])
+    data = _report_data(_award_reports(award))
+    now = time.time()
+    seconds = _verdict_seconds(award, now)
+    if seconds > 0:
+        entry = {
+            "issuer": award.issuer.public_id,
+            "award_stamp": award_stamp,
+            "issuer_stamp": issuer_stamp,
+            "until": now + seconds,
+            "data": data,
+        }
+        cache.set(_verdict_key(public_id), entry, seconds)
+    return award, data
 
 
 def verify_award_by_public_id(*, public_id: str, email: str = "") -> VerificationReport | None:
-    """Like :func:`verify_award_report` for the API, loading the award only when the cache cannot answer.
+    """The verdict on the award with this public id, remembered until the award, its issuer's status lists or
+    its issuer's keys change; None when no award with this public id was issued.
 
-    None when no award with this public id was issued. A cache hit costs two small queries (the award's state and
-    its issuer's key states), no signature work.
+    A remembered verdict costs two cache reads and no SQL; the verification is counted in memory and written in
+    batches (badges.counters). Checking a recipient's e-mail reads the award's credential.
     """
-    row = (
-        Award.objects.filter(public_id=public_id, status__in=[AwardStatus.ISSUED, AwardStatus.REVOKED])
-        .values_list("updated_at", "issuer_id")
-        .first()
-    )
-    if row is None:
-        return None
-    awards_verification_count(public_ids=[public_id])
+    data = _remembered(public_id)
+    award = None
+    if data is None:
+        verified = _verify_and_remember(public_id)
+        if verified is None:
+            return None
+        award, data = verified
+    award_verification_count_soon(public_id=public_id)
     if not email:
-        data = cache.get(_cache_key(public_id, *row))
-        if data is not None:
-            return _from_data(data, recipient=None)
-    award = award_verifiable(public_id=public_id)
-    return verify_award_report(award=award, email=email) if award is not None else None
+        return _from_data(data, recipient=None)
+    if award is None:
+        award = award_verifiable(public_id=public_id)
+        if award is None:  # gone since the verdict was remembered (never: awards are not deleted)
+            return None
+    return _from_data(data, recipient=ob3_recipient_matches(credential=award.ob3_credential, email=email))

@@ -106,14 +106,49 @@ class BadgeResultSerializer(serializers.Serializer):
     badge = BadgeSerializer()
     issued_on = serializers.CharField(allow_null=True)
     expires = serializers.CharField(allow_null=True)
+    recipient_name = serializers.CharField(
+        allow_null=True, required=False, help_text="The recipient's name, when the credential carries one."
+    )
+    proof = serializers.DictField(
+        required=False, help_text="How it was proven: suite (or algorithm), key, url, created; keys present as known."
+    )
     checks = CheckSerializer(many=True)
+
+
+class BadgeProofRefSerializer(serializers.Serializer):
+    result = serializers.IntegerField(help_text="The index of this proof in `results`.")
+    generation = serializers.ChoiceField(choices=["ob2", "ob3"])
+    form = serializers.ChoiceField(choices=["hosted", "signed", "data_integrity", "jwt", "unknown"])
+    verdict = serializers.ChoiceField(choices=VERDICTS)
+
+
+class BadgeSummarySerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=["valid", "not_valid", "could_not_check"],
+        help_text="`could_not_check`: nothing proved it false, but something needed (the issuer's site, keys or "
+        "revocation list) could not be fetched in time.",
+    )
+    headline = serializers.CharField(help_text="Valid, Not valid or Could not check.")
+    reason = serializers.CharField(help_text="Why, in one plain-English sentence.")
+    name = serializers.CharField(allow_null=True)
+    issuer = serializers.DictField(help_text="The issuer's id and name.")
+    recipient_name = serializers.CharField(allow_null=True)
+    image = serializers.CharField(allow_null=True, help_text="The badge image, served from this site (or null).")
+    issued_on = serializers.CharField(allow_null=True)
+    expires = serializers.CharField(allow_null=True)
+    proofs = BadgeProofRefSerializer(many=True, help_text="This badge's proofs among `results`.")
 
 
 class VerifyResponseSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=VERDICTS, help_text="The worst verdict of the badges found.")
     reasons = serializers.ListField(child=serializers.CharField(), help_text="Why it is not valid, if it is not.")
     warnings = serializers.ListField(child=serializers.CharField())
-    results = BadgeResultSerializer(many=True, help_text="One per badge found (a baked PNG may carry OB 2.0 and 3.0).")
+    results = BadgeResultSerializer(many=True, help_text="One per proof found (a baked PNG may carry OB 2.0 and 3.0).")
+    badges = BadgeSummarySerializer(
+        many=True,
+        help_text="One per badge: what was given is one badge, so an image carrying both generations is one entry "
+        "whose proofs are both `results`; two proofs naming different badges make it `not_valid`.",
+    )
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -172,6 +207,7 @@ class BatchEntrySerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField(), required=False)
     warnings = serializers.ListField(child=serializers.CharField(), required=False)
     results = BadgeResultSerializer(many=True, required=False, help_text="As POST /api/v1/verify answers.")
+    badges = BadgeSummarySerializer(many=True, required=False, help_text="As POST /api/v1/verify answers.")
     error = serializers.CharField(
         required=False, help_text="Only for verdict `error`: empty, wrong_type, invalid_base64, deadline, ..."
     )

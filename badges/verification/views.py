@@ -19,12 +19,15 @@ from django.views.decorators.http import require_http_methods
 from badges.api.throttling import VerifyThrottle
 
 from .forms import VerifyForm
-from .reports import VerificationInputError, VerificationReport
+from .reports import BadgeReport, VerificationInputError, VerificationReport
 from .services import verify_input
+from .summary import BadgeSummary, parse_date
 from .text import displayable
 from .uploads import cap_uploads, upload_too_large
 
 TEMPLATE = "verify/verify.html"
+#: A foreign badge's criteria are shown in full up to this length (rendered from Markdown, sanitised).
+CRITERIA_MAX_CHARS = 5000
 
 CHECK_LABELS = {
     "format": _("Format"),
@@ -49,32 +52,96 @@ FORMS = {
 }
 
 
+def _same_origin_path(value: object) -> str | None:
+    """An image address we serve ourselves ("/..."), else None: a foreign image is never hot-linked (it would tell
+    a stranger who is verifying); badges.verification.images fetches, checks and serves those from our origin."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+def _date(value: str | None) -> dict | None:
+    """An ISO date for the page: the parsed calendar date (shown in the reader's language) or the text as given."""
+    if not value:
+        return None
+    parsed = parse_date(value)
+    return {"iso": parsed.isoformat() if parsed else "", "date": parsed, "text": value}
+
+
+def _lines(result: BadgeReport) -> list[dict]:
+    return [
+        {
+            "name": c.name,
+            "label": CHECK_LABELS.get(c.name, c.name),
+            "ok": c.ok,
+            "warning": not c.ok and c.severity == "warning",
+            "message": c.message,
+        }
+        for c in result.checks
+    ]
+
+
+def _proof(result: BadgeReport) -> dict:
+    return {
+        "generation": GENERATIONS.get(result.generation, result.generation),
+        "form": FORMS.get(result.form, result.form),
+        "verdict": result.verdict,
+        "proof": result.proof,
+        "issuer_id": result.issuer.get("id"),
+        "known_by": result.issuer.get("known_by"),
+        "did_document": result.issuer.get("did_document"),
+        "id": result.id,
+        "lines": _lines(result),
+    }
+
+
+def _identity(proofs: list[BadgeReport]) -> dict:
+    """The issuer lines another step may have added (domain linkage, trust registries), from the first proof that
+    has them; anything not in the expected shape is left out rather than shown wrongly."""
+    domain = next((p.issuer.get("domain") for p in proofs if isinstance(p.issuer.get("domain"), dict)), None)
+    confirmed = domain.get("domain") if domain and domain.get("confirmed") is True else None
+    registries = next((p.issuer.get("registries") for p in proofs if isinstance(p.issuer.get("registries"), list)), [])
+    listed = [
+        {"name": r["name"], "listed": r.get("listed") is True}
+        for r in registries
+        if isinstance(r, dict) and isinstance(r.get("name"), str) and r["name"]
+    ]
+    return {"domain": confirmed if isinstance(confirmed, str) and confirmed else None, "registries": listed}
+
+
+def _recipient_check(proofs: list[BadgeReport]) -> bool | None:
+    checks = [c for p in proofs for c in p.checks if c.name == "recipient"]
+    return all(c.ok for c in checks) if checks else None
+
+
+def _badge(summary: BadgeSummary) -> dict:
+    proofs, first = summary.proofs, summary.first
+    issuer = next((p.issuer for p in proofs if p.issuer.get("name")), first.issuer)
+    criteria = next((p.badge.get("criteria") for p in proofs if (p.badge.get("criteria") or {}).get("narrative")), None)
+    criteria = criteria or next((p.badge.get("criteria") for p in proofs if p.badge.get("criteria")), None) or {}
+    return {
+        "outcome": summary.outcome,
+        "headline": summary.headline(),
+        "reason": summary.reason(),
+        "name": summary.name,
+        "description": next((p.badge.get("description") for p in proofs if p.badge.get("description")), None),
+        "image": _same_origin_path(summary.image),
+        "issuer": {
+            "name": issuer.get("name"),
+            "url": next((p.issuer.get("url") for p in proofs if p.issuer.get("url")), None),
+            **_identity(proofs),
+        },
+        "recipient_name": summary.recipient_name,
+        "recipient_check": _recipient_check(proofs),
+        "issued_on": _date(next((p.issued_on for p in proofs if p.issued_on), None)),
+        "expires": _date(next((p.expires for p in proofs if p.expires), None)),
+        "criteria": {"narrative": (criteria.get("narrative") or "")[:CRITERIA_MAX_CHARS], "id": criteria.get("id")},
+        "proofs": [_proof(p) for p in proofs],
+    }
+
+
 def _presented(report: VerificationReport) -> dict:
-    results = []
-    for result in report.results:
-        lines = [
-            {
-                "name": c.name,
-                "label": CHECK_LABELS.get(c.name, c.name),
-                "ok": c.ok,
-                "warning": not c.ok and c.severity == "warning",
-                "message": c.message,
-            }
-            for c in result.checks
-        ]
-        results.append(
-            {
-                "generation": GENERATIONS.get(result.generation, result.generation),
-                "form": FORMS.get(result.form, result.form),
-                "verdict": result.verdict,
-                "badge": result.badge,
-                "issuer": result.issuer,
-                "issued_on": result.issued_on,
-                "expires": result.expires,
-                "lines": lines,
-            }
-        )
-    return {"verdict": report.verdict, "reasons": report.reasons, "results": results}
+    return {"verdict": report.verdict, "badges": [_badge(s) for s in report.badges()]}
 
 
 def _page(request: HttpRequest, form: VerifyForm, *, report=None, error: str = "", status: int = 200) -> HttpResponse:

@@ -30,6 +30,7 @@ from .batch import MAX_BATCH_ITEMS, BatchEntry, BatchItem, verify_batch
 from .text import displayable
 
 RESULTS_SECONDS = 30 * 60
+MAX_URL_CHARS = 2048  # as the single verification's form and API
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _CACHE_PREFIX = "laurel:verify-batch:"
 DELIMITERS = ",;\t"
@@ -122,9 +123,14 @@ def _delimiter(first_line: str) -> str:
 
 
 def _problem(cell: str) -> str:
+    """Why ``cell`` is not a badge URL to verify ("" when it is one)."""
     if not cell:
         return _("No badge URL in this row.")
-    return _("Not a web address (it must start with http:// or https://).")
+    if not _is_url(cell):
+        return _("Not a web address (it must start with http:// or https://).")
+    if len(cell) > MAX_URL_CHARS:
+        return _("The URL is longer than %(limit)s characters.") % {"limit": f"{MAX_URL_CHARS:,}"}
+    return ""
 
 
 def batch_csv_parse(*, content: bytes) -> list[CsvRow]:
@@ -156,7 +162,7 @@ def batch_csv_parse(*, content: bytes) -> list[CsvRow]:
     out = []
     for line, cells in rows:
         cell = cells[column] if column < len(cells) else ""
-        out.append(CsvRow(line=line, url=cell, problem="" if _is_url(cell) else _problem(cell)))
+        out.append(CsvRow(line=line, url=cell, problem=_problem(cell)))
     return out
 
 

@@ -110,6 +110,8 @@ def test_the_results_csv_neutralises_formulas_and_matches_the_table(client):
 def test_a_plain_list_of_urls_one_per_line_keeps_commas_and_semicolons_in_urls(client):
     urls = ["https://badges.example.invalid/a?x=1;y=2", "https://badges.example.invalid/b,c", ""]
     assert [r.url for r in batch_csv_parse(content="\n".join(urls).encode())] == urls[:2]
+    long = batch_csv_parse(content=b"https://example.org/" + b"a" * 2100)
+    assert long[0].problem == "The URL is longer than 2,048 characters."
     rows = batch_csv_parse(content=b"https://example.org/1\r\n\r\n  https://example.org/2  \r\nnot a url\r\n")
     assert [(r.line, r.url, bool(r.problem)) for r in rows] == [
         (1, "https://example.org/1", False),

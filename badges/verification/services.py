@@ -67,7 +67,8 @@ def _verify_ob3(target: detect.Target, fetcher: Fetcher, email: str) -> BadgeRep
 
 def _verify_ob2(target: detect.Target, fetcher: Fetcher, email: str) -> BadgeReport:
     badge: Mapping[str, Any] | str = target.document if target.kind == "json" and target.document else target.text
-    result = ob2.verify(badge=badge, fetch=fetcher.ob2_document, email=email or None)
+    given_as = "image" if target.source in ("png", "svg") else "document"
+    result = ob2.verify(badge=badge, fetch=fetcher.ob2_document, email=email or None, given_as=given_as)
     return ob2_report(result, target)
 
 

@@ -9,6 +9,9 @@ Spec: https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/index.htm
   ``publicKey`` (#CryptographicKey, #Profile). Revocation: the issuer's RevocationList (#RevocationList).
 - Both: BadgeClass and Issuer Profile are fetched (#BadgeClass, #Profile); ``issuedOn`` not in the future,
   ``expires`` not past (#DateTime); optionally the recipient e-mail against the salted hash (#IdentityObject).
+- A hosted Assertion given as JSON (baked into an image, or pasted) is verified against the copy its issuer
+  serves, which is authoritative; where the two differ, the verifier says so (decision 0023): a different
+  recipient, badge or issuer makes the badge invalid, any other difference is a warning.
 
 Reference behaviour: 1EdTech/openbadges-validator-core ``openbadges/verifier/tasks/`` (crypto.py, verification.py,
 validation.py). The network is a plain callable injected by the caller — ``fetch(url) -> Fetched`` — so the same
@@ -283,6 +286,113 @@ def _recipient(result: Ob2Result, assertion: Mapping[str, Any], email: str | Non
         result.checks.append(Check("recipient", ok, message))
 
 
+# --- the given copy and the issuer's record (decision 0023)
+# ---------------------------------------------------------------
+
+GivenAs = Literal["image", "document"]
+_DIFFER = {
+    "image": "The image's contents differ from the issuer's record; the issuer's record is shown.",
+    "document": "The badge you gave differs from the issuer's record; the issuer's record is shown.",
+}
+_SUBJECT = {"image": "The image", "document": "What you gave"}
+#: What the comparison reads as "who, what and from whom": a change there is another badge, not an update.
+_MATERIAL = ("id", "recipient", "badge")
+#: What a hosted copy may withhold from everyone while the holder's own copy keeps it (the learner's evidence and
+#: narrative of a badge kept private, decision 0010): absent from the record, it is not a disagreement.
+_WITHHOLDABLE = ("evidence", "narrative")
+
+
+def _identity(recipient: Any) -> Any:
+    """An IdentityObject reduced to what identifies the recipient (type and hash compared case-insensitively)."""
+    if not isinstance(recipient, Mapping):
+        return recipient
+    identity = recipient.get("identity")
+    return (
+        str(recipient.get("type", "")).lower(),
+        identity.lower() if isinstance(identity, str) and recipient.get("hashed") else identity,
+        recipient.get("hashed") is True,
+        recipient.get("salt"),
+    )
+
+
+def _same_recipient(given: Any, served: Any, email: str | None) -> bool:
+    if _identity(given) == _identity(served):
+        return True
+    # Salted again (same person, new salt): only an e-mail the verifier gave can show it is the same person.
+    if not email:
+        return False
+    return (
+        ob2_recipient_matches(recipient=given, email=email)[0]
+        and ob2_recipient_matches(recipient=served, email=email)[0]
+    )
+
+
+def _material_differences(given: Mapping[str, Any], served: Mapping[str, Any], email: str | None) -> list[str]:
+    found = []
+    if not _same_recipient(given.get("recipient"), served.get("recipient"), email):
+        found.append("it names another recipient than the one the issuer awarded this badge to")
+    given_badge, served_badge = given.get("badge"), served.get("badge")
+    if _id_of(given_badge) != _id_of(served_badge):
+        found.append(
+            f"it names another badge ({_id_of(given_badge)!r}, where the issuer's record has {_id_of(served_badge)!r})"
+        )
+    elif isinstance(given_badge, Mapping):
+        # An embedded BadgeClass may name its issuer; the issuer's record is what the verifier fetched and shows.
+        served_issuer = _id_of(served_badge.get("issuer")) if isinstance(served_badge, Mapping) else None
+        if "issuer" in given_badge and served_issuer is not None and _id_of(given_badge["issuer"]) != served_issuer:
+            found.append("its badge names another issuer")
+    return found
+
+
+def _record_check(
+    given: Mapping[str, Any], served: Mapping[str, Any], *, email: str | None, given_as: GivenAs
+) -> Check | None:
+    """Compare the Assertion the verifier was given with the one its issuer serves; None when they are the same.
+
+    OB 2.0 hosted verification trusts the hosted copy (#HostedBadge), so that is what is verified and shown either
+    way; an issuer may update it (add evidence, correct a date, extend an expiry). What the comparison decides is
+    whether to say so as a warning, or to refuse the badge because the image claims another recipient, badge or
+    issuer than the issuer's record — the picture someone shows is then not the badge the issuer awarded.
+    """
+    given = {k: v for k, v in given.items() if k in served or k not in _WITHHOLDABLE}
+    if given == served:
+        return None
+    material = _material_differences(given, served, email)
+    if material:
+        return Check(
+            "hosted",
+            False,
+            _DIFFER[given_as]
+            + f" {_SUBJECT[given_as]} is not the badge the issuer awarded: "
+            + "; ".join(material)
+            + ".",
+        )
+    changed = sorted(
+        name for name in set(given) | set(served) if name not in _MATERIAL and given.get(name) != served.get(name)
+    )
+    if given.get("badge") != served.get("badge"):
+        changed.append("badge")  # the same badge class, given embedded or in another form
+    if given.get("recipient") != served.get("recipient"):
+        changed.append("recipient")  # the same recipient, written differently
+    what = ", ".join(changed) if changed else "formatting"
+    return Check(
+        "hosted",
+        False,
+        _DIFFER[given_as] + f" They differ in: {what}.",
+        "warning",
+    )
+
+
+def _revoked_expiry(given: Mapping[str, Any] | None, now: datetime, given_as: GivenAs) -> list[Check]:
+    """A revoked badge's 410 answer need not repeat its dates: report the expiry the given copy states, if past."""
+    expires = _parse_time(given.get("expires")) if isinstance(given, Mapping) else None
+    if expires is None or expires > now:
+        return []
+    assert given is not None
+    where = _SUBJECT[given_as][0].lower() + _SUBJECT[given_as][1:]
+    return [Check("expiration", False, f"The badge expired on {given['expires']} (as {where} says).")]
+
+
 # --- hosted
 # ---------------------------------------------------------------------------------------------------
 
@@ -304,8 +414,12 @@ def verify_hosted(
     fetch: FetchDocument,
     now: Clock = utc_now,
     email: str | None = None,
+    given_as: GivenAs = "document",
 ) -> Ob2Result:
-    """Verify a hosted Assertion given by its URL, or by its JSON (a baked image), by fetching it from its id."""
+    """Verify a hosted Assertion given by its URL, or by its JSON (a baked image), by fetching it from its id.
+
+    ``given_as`` says what the JSON came in ("image" for a baked image), for the words of a disagreement.
+    """
     result = Ob2Result("hosted", assertion=dict(assertion) if isinstance(assertion, Mapping) else None)
     if url is None:
         url = _id_of(assertion)
@@ -321,7 +435,9 @@ def verify_hosted(
         result.checks.append(Check("hosted", False, f"The badge's address {url} could not be reached: {exc}"))
         return result
     if answer.status == 410:
-        return _revoked_hosted(result, answer.document, url)
+        _revoked_hosted(result, answer.document, url)
+        result.checks.extend(_revoked_expiry(assertion, now(), given_as))
+        return result
     if answer.status != 200:
         result.checks.append(
             Check(
@@ -346,6 +462,10 @@ def verify_hosted(
     result.assertion = dict(served)
     result.checks.append(_format_check(served))
     result.checks.append(Check("hosted", True, f"The issuer's server confirms this badge at {url}."))
+    if assertion is not None:
+        record = _record_check(assertion, served, email=email, given_as=given_as)
+        if record is not None:
+            result.checks.append(record)
     if _verification_type(served) not in _HOSTED:
         result.checks.append(Check("hosted", False, "The Assertion served at its URL is not a hosted badge."))
     _badge_and_issuer(result, served, fetch)
@@ -457,9 +577,17 @@ def verify_signed(*, token: str, fetch: FetchDocument, now: Clock = utc_now, ema
 
 
 def verify(
-    *, badge: Mapping[str, Any] | str, fetch: FetchDocument, now: Clock = utc_now, email: str | None = None
+    *,
+    badge: Mapping[str, Any] | str,
+    fetch: FetchDocument,
+    now: Clock = utc_now,
+    email: str | None = None,
+    given_as: GivenAs = "document",
 ) -> Ob2Result:
-    """Verify any OB 2.0 input: a JWS (signed), an Assertion URL or Assertion JSON (hosted)."""
+    """Verify any OB 2.0 input: a JWS (signed), an Assertion URL or Assertion JSON (hosted).
+
+    ``given_as="image"`` when the input was baked into an image (see :func:`verify_hosted`).
+    """
     if isinstance(badge, str):
         text = badge.strip()
         if _is_http(text):
@@ -484,4 +612,4 @@ def verify(
             )
         )
         return result
-    return verify_hosted(assertion=badge, fetch=fetch, now=now, email=email)
+    return verify_hosted(assertion=badge, fetch=fetch, now=now, email=email, given_as=given_as)

@@ -208,6 +208,7 @@ class BatchEntrySerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField(), required=False)
     results = BadgeResultSerializer(many=True, required=False, help_text="As POST /api/v1/verify answers.")
     badges = BadgeSummarySerializer(many=True, required=False, help_text="As POST /api/v1/verify answers.")
+    badges = BadgeSummarySerializer(many=True, required=False, help_text="As POST /api/v1/verify answers.")
     error = serializers.CharField(
         required=False, help_text="Only for verdict `error`: empty, wrong_type, invalid_base64, deadline, ..."
     )

@@ -244,3 +244,12 @@ def test_urls_of_other_hosts_run_in_threads_and_give_the_single_verdicts(live_se
         status, alone = single(client, item)
         if status == 200:
             assert {k: v for k, v in entry.items() if k != "index"} == alone, item
+
+
+def test_a_batch_entry_is_documented_as_a_single_answer_plus_its_index(client):
+    components = json.loads(client.get("/api/v1/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)[
+        "components"
+    ]["schemas"]
+    single = set(components["VerifyResponse"]["properties"])
+    entry = set(components["BatchEntry"]["properties"])
+    assert single <= entry and entry - single == {"index", "error", "detail"}

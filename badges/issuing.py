@@ -24,6 +24,7 @@ from badges.openbadges.ob3.compose import ComposeError as Ob3ComposeError
 from badges.openbadges.ob3.proof import ProofError, sign_credential
 from badges.openbadges.ob3.safety import UnsafeDocumentError
 from badges.openbadges.ob3.verify import verify_data_integrity
+from badges.storage import baked_name, storage_errors
 from issuers.keys import KeyDecryptionError
 from issuers.models import KeyAlgorithm, SigningKey
 from issuers.public_urls import key_verification_method
@@ -36,6 +37,7 @@ from .resolvers import resolve_local_did
 from .status_lists import status_list_ensure
 
 log = logging.getLogger(__name__)
+STORAGE_ERRORS = storage_errors()
 
 OB2_KEYWORD = "openbadges"
 OB3_KEYWORD = "openbadgecredential"
@@ -193,13 +195,17 @@ def produce(award: Award, context: IssueContext) -> Artifacts:
 
 
 def _store(award: Award, artifacts: Artifacts) -> dict[str, str]:
+    """Write the baked files under names of their own (badges.storage.baked_name): a delivery that loses the race
+    to publish deletes exactly what it wrote, on the filesystem or an object store alike."""
     names = {}
     try:
         if artifacts.png:
-            names["baked_png"] = default_storage.save(f"baked/{award.public_id}.png", ContentFile(artifacts.png))
+            name = baked_name(public_id=award.public_id, extension="png")
+            names["baked_png"] = default_storage.save(name, ContentFile(artifacts.png))
         if artifacts.svg:
-            names["baked_svg"] = default_storage.save(f"baked/{award.public_id}.svg", ContentFile(artifacts.svg))
-    except OSError as exc:
+            name = baked_name(public_id=award.public_id, extension="svg")
+            names["baked_svg"] = default_storage.save(name, ContentFile(artifacts.svg))
+    except STORAGE_ERRORS as exc:
         raise TransientIssueError(f"Storage unavailable: {exc}") from exc
     return names
 
@@ -274,6 +280,16 @@ def _mark_issued(cursor, rows: list[tuple[Award, Artifacts, dict[str, str]]], no
     return {row[0] for row in cursor.fetchall()}
 
 
+def _discard(names) -> None:
+    """Delete files this delivery stored but did not publish. Best effort: a store that fails now leaves an orphan
+    under baked/<award>/, never a missing file of a published award."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except STORAGE_ERRORS:
+            log.warning("Could not delete the unpublished file %s", name, exc_info=True)
+
+
 def _publish(done: list[tuple[Award, Artifacts, dict[str, str]]]) -> int:
     """Mark a batch issued in one transaction. The UPDATE is conditional on each award still being pending, so a
     concurrent or repeated delivery that got there first wins and this one's files are discarded."""
@@ -286,7 +302,7 @@ def _publish(done: list[tuple[Award, Artifacts, dict[str, str]]]) -> int:
                 published.append(award)
             else:
                 orphans = tuple(stored.values())
-                transaction.on_commit(lambda names=orphans: [default_storage.delete(n) for n in names])
+                transaction.on_commit(lambda names=orphans: _discard(names))
         by_issuer: dict[int, list[Award]] = {}
         for award in published:
             by_issuer.setdefault(award.issuer_id, []).append(award)
@@ -319,6 +335,8 @@ def awards_issue(*, award_ids: list[int]) -> int:
             done.append((award, artifacts, _store(award, artifacts)))
         return _publish(done) if done else 0
     except DatabaseError as exc:
+        # Nothing of this batch was published (the transaction rolled back): its files go, the retry bakes anew.
+        _discard([name for _award, _artifacts, stored in done for name in stored.values()])
         raise TransientIssueError(str(exc)) from exc
 
 

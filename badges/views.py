@@ -10,7 +10,19 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from issuers.models import Issuer
-from issuers.negotiation import body_response, json_body, json_response, wants_html
+from issuers.negotiation import (
+    IMMUTABLE,
+    body_response,
+    cacheable,
+    exact_vary,
+    if_none_match,
+    json_body,
+    json_response,
+    name_etag,
+    not_modified,
+    representation_etag,
+    wants_html,
+)
 from issuers.public_cache import award_key, cached
 from issuers.views import issuer_document_response
 
@@ -21,8 +33,11 @@ from .models import Award, AwardStatus, BadgeClass
 from .public_urls import assertion_url
 from .selectors import award_recipient_name
 from .status_lists import status_list_credential
+from .storage import file_version
 
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# Downloads stored by the issuing pipeline, by the Award field that names them.
+STORED_DOWNLOADS = {"badge.png": "baked_png", "badge.svg": "baked_svg"}
 
 
 @require_GET
@@ -82,21 +97,31 @@ def badge_class(request, public_id: str):
                 "site": settings.PUBLIC_BASE_URL,
             },
         )
-    return json_response(documents.ob2_badge_class(badge), request=request)
+    return json_response(documents.ob2_badge_class(badge), request=request, cache="document")
+
+
+# The artwork's stable URL (in every credential) may show a new upload within the hour; its versioned URL
+# (?v=<version>, badges.forms.artwork_url) names one upload's bytes and is kept for ever.
+ARTWORK_CACHE_CONTROL = "public, max-age=3600"
 
 
 @require_GET
 def badge_class_image(request, public_id: str):
     badge = _badge_class(public_id)
+    version = file_version(badge.image.name)
+    cache_control = f"public, {IMMUTABLE}" if request.GET.get("v") == version else ARTWORK_CACHE_CONTROL
+    etag = name_etag(badge.image.name)  # a new upload is a new name: no read of the store to revalidate
+    if if_none_match(request.headers.get("If-None-Match"), etag):
+        headers = {"ETag": etag, "Cache-Control": cache_control, "Access-Control-Allow-Origin": "*"}
+        return exact_vary(not_modified(headers), "")
     with badge.image.open("rb") as handle:
         data = handle.read()
     is_png = data.startswith(b"\x89PNG")
     response = HttpResponse(data, content_type="image/png" if is_png else "image/svg+xml")
     if not is_png:
         response["Content-Security-Policy"] = SVG_CSP
-    response["Cache-Control"] = "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return exact_vary(cacheable(request, response, etag=etag, cache_control=cache_control), "")
 
 
 def _award(public_id: str) -> Award:
@@ -150,7 +175,7 @@ def assertion(request, public_id: str):
         return response
     if not _is_holder(request, award):
         award_view_count(award_id=award.pk)  # for the institution's dashboard; the holder's own visits do not count
-    return render(
+    response = render(
         request,
         "public/award.html",
         {
@@ -163,6 +188,9 @@ def assertion(request, public_id: str):
             **sharing.viewer_context(request, award),
         },
     )
+    # The learner's page: never in a shared cache (decision 0004), whatever its visibility is at this moment.
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _assertion_document(public_id: str) -> tuple[int, bytes, str] | None:
@@ -191,7 +219,7 @@ def assertion_json(request, public_id: str):
     if hit is None:
         raise Http404("No such badge.")
     status, body, _type = hit
-    return body_response(body, request=request, status=status)
+    return body_response(body, request=request, status=status, cache="assertion")
 
 
 @require_GET
@@ -203,4 +231,14 @@ def award_download(request, public_id: str, filename: str):
         return assertion_json(request, public_id)
     if not holder_may_see(request, award):
         raise Http404("No such badge.")
-    return render_download(award, filename)
+    # Downloads carry the learner's data: browsers may keep them, shared caches never (decision 0026). A stored bake
+    # never changes (a name of its own), so it is immutable and revalidated by its name, without reading the store.
+    stored = getattr(award, STORED_DOWNLOADS[filename]) if filename in STORED_DOWNLOADS else None
+    if stored:
+        etag, cache_control = name_etag(stored.name), f"private, {IMMUTABLE}"
+        if if_none_match(request.headers.get("If-None-Match"), etag):
+            return not_modified({"ETag": etag, "Cache-Control": cache_control})
+        return cacheable(request, render_download(award, filename), etag=etag, cache_control=cache_control)
+    response = render_download(award, filename)
+    etag = representation_etag(response.content, response["Content-Type"])
+    return cacheable(request, response, etag=etag, cache_control="private, no-cache")

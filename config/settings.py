@@ -11,6 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from badges.storage import storage_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LAUREL_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -84,6 +86,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "issuers.negotiation.ExactVaryMiddleware",  # public documents vary by what they depend on only (decision 0026)
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # the Content Security Policy, see "Browser security" below
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -144,14 +147,26 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Artwork and baked badges: the local filesystem under MEDIA_ROOT, or with STORAGE_URL=s3://bucket?endpoint_url=…
+# any S3-compatible store shared by every machine (badges/storage.py; credentials in AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY; decision 0026).
+STORAGE_URL = env.str("STORAGE_URL", default="")
 STORAGES = {
-    "default": {"BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
+    "default": storage_from_url(STORAGE_URL),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# HTTP caching of public documents (issuers/negotiation.py, decision 0026): seconds a CDN or browser may keep them.
+# Revocation and status lists, and hosted assertions (revoked: 410), briefly: a revocation reaches verifiers within
+# that time. Issuer profiles, DID documents, keys and badge classes for minutes. Baked badges and versioned artwork
+# never change and are kept for ever (baked badges by browsers only: they carry the learner's data).
+HTTP_CACHE_LIST_SECONDS = env.int("HTTP_CACHE_LIST_SECONDS", default=60)
+HTTP_CACHE_ASSERTION_SECONDS = env.int("HTTP_CACHE_ASSERTION_SECONDS", default=60)
+HTTP_CACHE_DOCUMENT_SECONDS = env.int("HTTP_CACHE_DOCUMENT_SECONDS", default=300)
 
 # Uploads: artwork is validated by content in badges/artwork.py; these caps stop oversized bodies early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -34,11 +34,14 @@ def issuer_document_response(request, public_id: str, name: str, build, content_
         issuer = Issuer.objects.filter(public_id=public_id).first()
         return None if issuer is None else (200, json_body(build(issuer)), content_type or "")
 
-    hit = public_cache.cached(public_cache.issuer_key(public_id, name), render_document)
+    key = public_cache.issuer_key(public_id, name)
+    hit = public_cache.cached(key, render_document)
     if hit is None:
         raise Http404("No such institution.")
     status, body, stored_type = hit
-    return body_response(body, request=request, status=status, content_type=stored_type or None)
+    return body_response(
+        body, request=request, status=status, content_type=stored_type or None, cache=public_cache.cache_kind(key)
+    )
 
 
 @require_GET
@@ -58,7 +61,7 @@ def issuer_key(request, public_id: str, key_id: str):
     )
     if key is None:
         raise Http404("No such key.")
-    return json_response(cryptographic_key_document(key), request=request)
+    return json_response(cryptographic_key_document(key), request=request, cache="document")
 
 
 # -- staff sign-in --------------------------------------------------------------------------------------------------

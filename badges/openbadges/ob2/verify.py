@@ -327,7 +327,9 @@ def _same_recipient(given: Any, served: Any, email: str | None) -> bool:
     )
 
 
-def _material_differences(given: Mapping[str, Any], served: Mapping[str, Any], email: str | None) -> list[str]:
+def _material_differences(
+    given: Mapping[str, Any], served: Mapping[str, Any], email: str | None, issuer_id: str | None
+) -> list[str]:
     found = []
     if not _same_recipient(given.get("recipient"), served.get("recipient"), email):
         found.append("it names another recipient than the one the issuer awarded this badge to")
@@ -336,16 +338,23 @@ def _material_differences(given: Mapping[str, Any], served: Mapping[str, Any], e
         found.append(
             f"it names another badge ({_id_of(given_badge)!r}, where the issuer's record has {_id_of(served_badge)!r})"
         )
-    elif isinstance(given_badge, Mapping):
-        # An embedded BadgeClass may name its issuer; the issuer's record is what the verifier fetched and shows.
-        served_issuer = _id_of(served_badge.get("issuer")) if isinstance(served_badge, Mapping) else None
-        if "issuer" in given_badge and served_issuer is not None and _id_of(given_badge["issuer"]) != served_issuer:
-            found.append("its badge names another issuer")
+    elif (  # an embedded BadgeClass may name its issuer; the issuer is the one the issuer's record leads to
+        isinstance(given_badge, Mapping)
+        and "issuer" in given_badge
+        and issuer_id is not None
+        and _id_of(given_badge["issuer"]) != issuer_id
+    ):
+        found.append("its badge names another issuer")
     return found
 
 
 def _record_check(
-    given: Mapping[str, Any], served: Mapping[str, Any], *, email: str | None, given_as: GivenAs
+    given: Mapping[str, Any],
+    served: Mapping[str, Any],
+    *,
+    email: str | None,
+    given_as: GivenAs,
+    issuer_id: str | None,
 ) -> Check | None:
     """Compare the Assertion the verifier was given with the one its issuer serves; None when they are the same.
 
@@ -357,7 +366,7 @@ def _record_check(
     given = {k: v for k, v in given.items() if k in served or k not in _WITHHOLDABLE}
     if given == served:
         return None
-    material = _material_differences(given, served, email)
+    material = _material_differences(given, served, email, issuer_id)
     if material:
         return Check(
             "hosted",
@@ -462,13 +471,14 @@ def verify_hosted(
     result.assertion = dict(served)
     result.checks.append(_format_check(served))
     result.checks.append(Check("hosted", True, f"The issuer's server confirms this badge at {url}."))
-    if assertion is not None:
-        record = _record_check(assertion, served, email=email, given_as=given_as)
-        if record is not None:
-            result.checks.append(record)
     if _verification_type(served) not in _HOSTED:
         result.checks.append(Check("hosted", False, "The Assertion served at its URL is not a hosted badge."))
     _badge_and_issuer(result, served, fetch)
+    if assertion is not None:
+        issuer_id = _id_of(result.badge_class.get("issuer")) if result.badge_class else None
+        record = _record_check(assertion, served, email=email, given_as=given_as, issuer_id=issuer_id)
+        if record is not None:
+            result.checks.append(record)
     if result.issuer is not None:
         result.checks.append(_origin_check(url, result.issuer))
     result.checks.append(_status_check(served, result.issuer, fetch, hosted=True))

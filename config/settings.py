@@ -407,6 +407,10 @@ VERIFY_BATCH_TIMEOUT = env.float("VERIFY_BATCH_TIMEOUT", default=15.0)
 VERIFY_BATCH_THROTTLE_RATE = env.str("VERIFY_BATCH_THROTTLE_RATE", default="600/hour")
 VERIFY_BATCH_BODY_MAX_BYTES = env.int("VERIFY_BATCH_BODY_MAX_BYTES", default=10 * 1024 * 1024)
 VERIFY_BATCH_UPLOAD_MAX_BYTES = env.int("VERIFY_BATCH_UPLOAD_MAX_BYTES", default=1024 * 1024)
+# A foreign badge's image (badges/verification/images.py, decision 0025): fetched up to this size, checked like
+# uploaded artwork, and served from /verify/images/<sha256> out of the shared cache for this many seconds.
+VERIFY_IMAGE_MAX_BYTES = env.int("VERIFY_IMAGE_MAX_BYTES", default=1024 * 1024)
+VERIFY_IMAGE_CACHE_SECONDS = env.int("VERIFY_IMAGE_CACHE_SECONDS", default=3600)
 
 # --- Staff accounts: sign-in, lock-out, two-factor (issuers/views.py StaffLoginView, issuers/middleware.py)
 # The admin's sign-in is allauth's login view, so its rate limits apply to staff: after 5 failed passwords for one

@@ -8,8 +8,11 @@ Called once per verification, for badges from anywhere (services.verify_input) a
 from __future__ import annotations
 
 from .fetching import Fetcher
+from .images import badge_image
 from .reports import BadgeReport
 
 
 def enrich_reports(reports: list[BadgeReport], fetcher: Fetcher) -> None:
     """Add to ``reports`` in place. Each step must never raise for a stranger's input (it reports instead)."""
+    for report in reports:
+        badge_image(report, fetcher)

@@ -91,7 +91,14 @@ class Fetcher:
     def __init__(self) -> None:
         self.deadline = time.monotonic() + float(settings.VERIFY_TOTAL_TIMEOUT)
 
-    def get(self, url: str, *, accept: str = "application/ld+json, application/json;q=0.9") -> safe.FetchResponse:
+    def get(
+        self,
+        url: str,
+        *,
+        accept: str = "application/ld+json, application/json;q=0.9",
+        max_bytes: int | None = None,
+    ) -> safe.FetchResponse:
+        """GET ``url`` within the verification's deadline; ``max_bytes`` overrides VERIFY_FETCH_MAX_BYTES."""
         local = _local_fetch(url, accept)
         if local is not None:
             return local
@@ -99,7 +106,8 @@ class Fetcher:
         if remaining <= 0:
             raise safe.FetchError("The verification ran out of time before it could fetch " + url, reason="timeout")
         timeout = min(float(settings.VERIFY_FETCH_TIMEOUT), remaining)
-        return safe.fetch(url, policy=_policy(timeout=timeout), cache=fetch_cache(), accept=accept)
+        policy = _policy(timeout=timeout, max_bytes=max_bytes)
+        return safe.fetch(url, policy=policy, cache=fetch_cache(), accept=accept)
 
     def json_object(self, url: str) -> dict[str, Any]:
         response = self.get(url)

@@ -64,7 +64,9 @@ class ResultRow:
 
     row: int
     url: str
-    verdict: str  # valid, valid_with_warnings, invalid, error
+    verdict: str  # the API's: valid, valid_with_warnings, invalid; error when the row was not verified
+    outcome: str = "not_checked"  # what a recruiter acts on, as the single page: valid, not_valid, could_not_check
+    label: str = ""  # the outcome in words, in the language of the page that verified it
     badge: str = ""
     issuer: str = ""
     reason: str = ""
@@ -188,17 +190,26 @@ def _url_column(table: list[tuple[int, list[str]]]) -> tuple[int, list[tuple[int
 
 
 def _result(row: CsvRow, entry: BatchEntry | None) -> ResultRow:
+    unchecked = {"row": row.line, "url": row.url, "verdict": "error", "label": _("Not checked")}
     if entry is None:
-        return ResultRow(row=row.line, url=row.url, verdict="error", reason=row.problem)
+        return ResultRow(**unchecked, reason=row.problem)
     if entry.report is None:
-        return ResultRow(row=row.line, url=row.url, verdict="error", reason=entry.detail)
+        return ResultRow(**unchecked, reason=entry.detail)
     report = entry.report
-    first = report.results[0] if report.results else None
-    badge = (first.badge.get("name") or "") if first else ""
-    issuer = ((first.issuer.get("name") or first.issuer.get("id") or "") if first else "") or ""
-    reason = (report.reasons or report.warnings or [""])[0]
+    summaries = report.badges()  # one per input: the headline and one-sentence reason the single page shows
+    if not summaries:
+        return ResultRow(**unchecked, reason=(report.reasons or [""])[0])
+    summary = summaries[0]
+    issuer = summary.first.issuer
     return ResultRow(
-        row=row.line, url=row.url, verdict=report.verdict, badge=str(badge), issuer=str(issuer), reason=reason
+        row=row.line,
+        url=row.url,
+        verdict=report.verdict,
+        outcome=summary.outcome,
+        label=summary.headline(),
+        badge=str(summary.name or ""),
+        issuer=str(issuer.get("name") or issuer.get("id") or ""),
+        reason=summary.reason(),
     )
 
 
@@ -228,19 +239,11 @@ def batch_results_get(*, token: str) -> list[ResultRow] | None:
     return [ResultRow(**r) for r in data] if data is not None else None
 
 
-def verdict_label(verdict: str) -> str:
-    return {
-        "valid": _("Valid"),
-        "valid_with_warnings": _("Valid, with warnings"),
-        "invalid": _("Not valid"),
-    }.get(verdict, _("Not checked"))
-
-
 def batch_results_csv(*, results: Sequence[ResultRow]) -> str:
     """The results as CSV text (the caller adds a BOM for Excel); every cell safe from formula injection."""
     stream = io.StringIO()
     writer = SpreadsheetWriter(stream)
     writer.writerow([_("Row"), _("URL"), _("Verdict"), _("Badge"), _("Issuer"), _("Reason")])
     for r in results:
-        writer.writerow([r.row, r.url, verdict_label(r.verdict), r.badge, r.issuer, r.reason])
+        writer.writerow([r.row, r.url, r.label, r.badge, r.issuer, r.reason])
     return stream.getvalue()

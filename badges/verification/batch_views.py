@@ -29,13 +29,13 @@ from .batch_csv import (
     batch_results_csv,
     batch_results_get,
     batch_results_keep,
-    verdict_label,
 )
 from .batch_forms import BatchVerifyForm
 from .text import displayable
 from .uploads import cap_uploads, upload_too_large
 
 TEMPLATE = "verify/batch.html"
+OUTCOMES = ("valid", "not_valid", "could_not_check", "not_checked")
 
 
 def _page(request: HttpRequest, form: BatchVerifyForm, *, status: int = 200, **context) -> HttpResponse:
@@ -78,9 +78,8 @@ def _post(request: HttpRequest) -> HttpResponse:
         return response
     results = batch_csv_verify(rows=rows)
     token = batch_results_keep(results=results)
-    counts = {key: sum(1 for r in results if r.verdict == key) for key in ("valid", "valid_with_warnings", "invalid")}
-    counts["error"] = len(results) - sum(counts.values())
-    table = [{**asdict(r), "label": verdict_label(r.verdict)} for r in results]
+    counts = {key: sum(1 for r in results if r.outcome == key) for key in OUTCOMES}
+    table = [asdict(r) for r in results]
     download = reverse("verify-batch-csv", kwargs={"token": token})
     return _page(request, BatchVerifyForm(), results=table, counts=counts, download=download)
 

@@ -66,6 +66,7 @@ def test_a_french_semicolon_export_with_a_bom_gives_a_row_per_applicant(client):
         "Mallory;;<script>alert(1)</script>;m@example.org",
         "Zoe;;;zoe@example.org",
         ";;;",
+        "Yan;;https://badges.example.invalid/assertions/1;yan@example.org",  # a host that cannot be reached
     ]
     response = upload(client, "\ufeff" + "\r\n".join(lines))
     assert response.status_code == 200
@@ -74,16 +75,18 @@ def test_a_french_semicolon_export_with_a_bom_gives_a_row_per_applicant(client):
     assert [(r[0], r[2]) for r in rows] == [
         ("2", "✓ Valid"),
         ("4", "✗ Not valid"),
-        ("5", "✗ Not checked"),
-        ("6", "✗ Not checked"),
-        ("7", "✗ Not checked"),
+        ("5", "? Not checked"),
+        ("6", "? Not checked"),
+        ("7", "? Not checked"),
+        ("9", "? Could not check"),
     ]
     assert rows[0][1] == good.ob2_assertion["id"] and rows[0][3] == good.badge_class.name
     assert rows[0][4] == good.badge_class.issuer.name
     assert "410" in rows[1][5] or "revoked" in rows[1][5]
     assert "http:// or https://" in rows[2][5] and rows[4][5] == "No badge URL in this row."
     assert 'href="javascript' not in html and "<script>alert(1)" not in html and "&lt;script&gt;" in html
-    assert "3 valid" not in html and "1 valid, 0 valid with warnings, 1 not valid, 3 not checked" in html
+    assert "1 valid, 1 not valid, 1 could not be checked, 3 not checked." in html
+    assert "revoked" in rows[1][5] and "signature holds" in rows[0][5]
 
 
 def test_the_results_csv_neutralises_formulas_and_matches_the_table(client):

@@ -3,6 +3,7 @@ result a recruiter reads: one verdict per badge, dates in the reader's language,
 only, the recipient's name, the issuer's identity lines, and the technical details folded away."""
 
 import re
+import socket
 from urllib.parse import quote
 
 import pytest
@@ -169,3 +170,14 @@ def test_public_badge_page_links_to_a_verification_of_itself(client):
     award.save(update_fields=["public"])
     page = client.get(f"/assertions/{award.public_id}", HTTP_ACCEPT="text/html").content.decode()
     assert f'href="/verify?url={quote(award.ob2_assertion["id"], safe="")}"' in page
+
+
+def test_could_not_check_when_the_issuers_site_is_unreachable(client, settings):
+    settings.VERIFY_ALLOW_PRIVATE_NETWORKS, settings.VERIFY_FETCH_TIMEOUT = True, 1
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again once the block ends: nothing listens there
+    page = client.get("/verify", {"url": f"http://127.0.0.1:{port}/assertions/abc"}).content.decode()
+    status = page.split('role="status"')[1].split("</div>")[0]
+    assert ">Could not check</h2>" in status and "The issuer&#x27;s site could not be reached." in status
+    assert "The badge does not name its recipient." in page

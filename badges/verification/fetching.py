@@ -143,6 +143,7 @@ class Fetcher:
         return self.json_object(url)
 
     def fetch_status_list(self, url: str) -> dict[str, Any]:
+        """A Bitstring status list credential, or a 1EdTech revocation list: either is a JSON object at a URL."""
         if settings.VERIFY_RESOLVE_LOCALLY:
             try:
                 return fetch_local_status_list(url)

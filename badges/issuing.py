@@ -173,7 +173,7 @@ def artwork_of(award: Award) -> tuple[bytes, str]:
     try:
         with award.badge_class.image.open("rb") as handle:
             data = handle.read()
-    except OSError as exc:
+    except STORAGE_ERRORS as exc:  # the filesystem's or the object store's: both worth a retry
         raise TransientIssueError(f"Badge artwork cannot be read: {exc}") from exc
     return data, ("png" if data.startswith(b"\x89PNG") else "svg")
 

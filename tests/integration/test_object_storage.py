@@ -1,0 +1,213 @@
+"""Artwork and baked badges on an S3-compatible store (STORAGE_URL=s3://…, badges/storage.py), against a real S3 API
+server: moto's standalone server, started here as a process of its own on 127.0.0.1, spoken to over HTTP by
+django-storages and boto3 exactly as MinIO or AWS would be. Nothing of the client is mocked."""
+
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from badges.issuing import OB2_KEYWORD, TransientIssueError, award_issue, awards_issue
+from badges.models import Award, AwardStatus, BadgeClass
+from badges.openbadges.baking.png import unbake_png
+from badges.storage import storage_from_url
+from courses.services import enrolment_complete
+from tests.conftest import skip_or_fail
+from tests.factories import EnrolmentFactory, MembershipFactory
+from tests.integration.harness import free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """moto's S3 API server on a free loopback port, for this module."""
+    try:
+        import boto3  # noqa: F401
+        import moto.server  # noqa: F401
+        import storages.backends.s3  # noqa: F401
+    except ImportError as exc:
+        skip_or_fail(f"moto's S3 server, boto3 or django-storages is missing ({exc}); `make install` installs them")
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError("moto's S3 server did not start") from None
+            time.sleep(0.1)
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=10)
+
+
+class Bucket:
+    """A bucket of the test's own, read with a boto3 client independent of the platform's storage."""
+
+    def __init__(self, endpoint: str) -> None:
+        import boto3
+
+        self.name = f"laurel-{uuid.uuid4().hex[:12]}"
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id="laurel-test",
+            aws_secret_access_key="laurel-test-secret",
+        )
+        self.client.create_bucket(Bucket=self.name)
+
+    def keys(self, prefix: str = "") -> list[str]:
+        listing = self.client.list_objects_v2(Bucket=self.name, Prefix=prefix)
+        return sorted(item["Key"] for item in listing.get("Contents", []))
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+
+@pytest.fixture
+def bucket(s3_endpoint, settings, monkeypatch, tmp_path):
+    """The platform's default storage set from a STORAGE_URL naming a fresh bucket on the server."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "laurel-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "laurel-test-secret")
+    created = Bucket(s3_endpoint)
+    url = f"s3://{created.name}?endpoint_url={s3_endpoint}&region_name={REGION}&addressing_style=path"
+    settings.STORAGES = {**settings.STORAGES, "default": storage_from_url(url)}
+    settings.MEDIA_ROOT = tmp_path / "must-stay-empty"
+    yield created
+    assert not settings.MEDIA_ROOT.exists(), "a file went to the local disk instead of the store"
+
+
+def issued(**enrolment) -> Award:
+    created = enrolment_complete(actor=None, enrolment=EnrolmentFactory(**enrolment))
+    assert award_issue(award_id=created.id)
+    return Award.objects.get(pk=created.id)
+
+
+def test_issuing_reads_artwork_from_the_store_and_uploads_the_baked_badge(bucket):
+    award = issued()
+    artwork = award.badge_class.image.name
+    assert bucket.keys("badge-classes/") == [artwork]
+    assert re.fullmatch(rf"baked/{award.public_id}/[\w-]+\.png", award.baked_png.name)
+    assert bucket.keys("baked/") == [award.baked_png.name]
+    stored = bucket.read(award.baked_png.name)
+    assert unbake_png(image=stored, keyword=OB2_KEYWORD) == award.ob2_jws  # what was signed, in the store
+
+
+def test_downloads_and_artwork_are_streamed_from_the_store(client, bucket):
+    award = issued()
+    award.public = True
+    award.save(update_fields=["public"])
+    response = client.get(f"/assertions/{award.public_id}/badge.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response.content == bucket.read(award.baked_png.name)
+    assert client.get(response.wsgi_request.path, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    image = client.get(reverse("badge-class-image", args=[award.badge_class.public_id]))
+    assert image.status_code == 200 and image.content == bucket.read(award.badge_class.image.name)
+    award.public = False
+    award.save(update_fields=["public"])
+    assert client.get(f"/assertions/{award.public_id}/badge.png").status_code == 404  # still checked per request
+
+
+def test_a_delivery_that_loses_the_race_deletes_only_its_own_objects(bucket, django_capture_on_commit_callbacks):
+    """Two deliveries of one award, both real: the second publishes while the first is between storing its files and
+    publishing. Both wrote to the store; the first's conditional UPDATE then finds the award issued and deletes
+    what it wrote — an object store overwrites a key silently, so the names must differ or it would delete the
+    winner's badge."""
+    from badges import issuing
+
+    created = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
+    real_store = issuing._store
+    written: list[str] = []
+
+    def store_then_lose(award, artifacts):
+        names = real_store(award, artifacts)
+        written.extend(names.values())
+        if len(written) == 1:  # the first delivery has stored; the second runs to the end before it publishes
+            assert awards_issue(award_ids=[created.pk]) == 1
+        return names
+
+    with pytest.MonkeyPatch.context() as patch, django_capture_on_commit_callbacks(execute=True):
+        patch.setattr(issuing, "_store", store_then_lose)
+        assert awards_issue(award_ids=[created.pk]) == 0  # the first delivery lost
+    award = Award.objects.get(pk=created.pk)
+    assert award.status == AwardStatus.ISSUED
+    # The published badge's file is in the store, once, and is what was signed; the loser's is gone.
+    assert bucket.keys(f"baked/{award.public_id}/") == [award.baked_png.name]
+    assert unbake_png(image=bucket.read(award.baked_png.name), keyword=OB2_KEYWORD) == award.ob2_jws
+    loser, winner = written
+    assert award.baked_png.name == winner != loser
+
+
+def test_artwork_uploaded_in_the_admin_goes_to_the_store_without_overwriting(client, bucket):
+    owner = MembershipFactory()
+    client.force_login(owner.user)
+
+    def upload(name: str, data: bytes) -> BadgeClass:
+        response = client.post(
+            reverse("admin:badges_badgeclass_add"),
+            {
+                "issuer": owner.issuer.pk,
+                "name": name,
+                "description": "d",
+                "criteria_narrative": "c",
+                "achievement_type": "Badge",
+                "image": SimpleUploadedFile("art.svg", data),
+                "alignments-TOTAL_FORMS": "0",
+                "alignments-INITIAL_FORMS": "0",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        return BadgeClass.objects.get(name=name)
+
+    first = upload("First", _svg("green"))
+    second = upload("Second", _svg("blue"))  # the same file name: another object, the first one's bytes intact
+    assert first.image.name != second.image.name
+    assert bucket.keys("badge-classes/") == sorted([first.image.name, second.image.name])
+    assert b"green" in bucket.read(first.image.name) and b"blue" in bucket.read(second.image.name)
+    served = client.get(reverse("badge-class-image", args=[first.public_id]))
+    assert served.status_code == 200 and b"green" in served.content
+    assert served["Content-Security-Policy"].startswith("default-src 'none'")  # SVG from the store keeps our CSP
+
+
+def test_an_unreachable_store_leaves_the_award_pending_for_a_retry(settings, monkeypatch, tmp_path):
+    """A store that does not answer is a transient failure: the batch is retried later, nothing is published."""
+    try:
+        import storages.backends.s3  # noqa: F401
+    except ImportError as exc:
+        skip_or_fail(f"django-storages is missing ({exc})")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "laurel-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "laurel-test-secret")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    created = enrolment_complete(actor=None, enrolment=EnrolmentFactory())  # artwork on the local disk
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    url = f"s3://laurel-nowhere?endpoint_url={closed}&region_name={REGION}&addressing_style=path"
+    settings.STORAGES = {**settings.STORAGES, "default": storage_from_url(url)}
+    with pytest.raises(TransientIssueError):
+        awards_issue(award_ids=[created.pk])
+    award = Award.objects.get(pk=created.pk)
+    assert award.status == AwardStatus.PENDING and not award.baked_png and award.failure_reason == ""
+
+
+def _svg(colour: str) -> bytes:
+    return (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+        b'<circle cx="32" cy="32" r="30" fill="' + colour.encode() + b'"/></svg>'
+    )

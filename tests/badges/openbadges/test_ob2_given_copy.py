@@ -1,0 +1,86 @@
+"""The plain OB 2.0 verifier comparing a hosted Assertion it was given (baked or pasted) with the issuer's record
+(decision 0023), against the small fake internet of test_ob2_verify: the words for an image and for pasted JSON,
+a re-salted recipient, a record that withholds evidence, and the expiry of a revoked badge's copy."""
+
+from datetime import timedelta
+
+import pytest
+
+from badges.openbadges.ob2 import compose
+from badges.openbadges.ob2.verify import verify, verify_hosted
+from tests.badges.verification.test_ob2_verify import NOW, Web, clock
+
+
+@pytest.fixture
+def web():
+    return Web()
+
+
+def disagreement(result):
+    found = [c for c in result.checks if c.name == "hosted" and not c.ok]
+    return found[0] if found else None
+
+
+def test_the_same_copy_says_nothing_and_a_url_is_not_compared(web):
+    url = web.hosted()
+    given = dict(web.docs[url][1])
+    assert verify(badge=given, fetch=web.fetch, now=clock, given_as="image").verdict == "valid"
+    assert verify(badge=url, fetch=web.fetch, now=clock).verdict == "valid"
+
+
+def test_the_words_say_image_or_what_you_gave(web):
+    url = web.hosted()
+    given = {**web.docs[url][1], "issuedOn": (NOW - timedelta(days=30)).isoformat()}
+    image = disagreement(verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image"))
+    pasted = disagreement(verify_hosted(assertion=given, fetch=web.fetch, now=clock))
+    assert image.message == (
+        "The image's contents differ from the issuer's record; the issuer's record is shown. They differ in: issuedOn."
+    )
+    assert pasted.message.startswith("The badge you gave differs from the issuer's record; the issuer's record is")
+    assert image.severity == pasted.severity == "warning"
+
+
+def test_a_re_salted_recipient_is_the_same_person_only_when_the_email_shows_it(web):
+    url = web.hosted()
+    given = {**web.docs[url][1], "recipient": compose.email_identity(email="ada@example.org", salt="other-salt")}
+    unknown = verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image")
+    assert unknown.verdict == "invalid" and "another recipient" in disagreement(unknown).message
+    known = verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image", email="ada@example.org")
+    assert known.verdict == "valid_with_warnings"
+    assert disagreement(known).message.endswith("They differ in: recipient.")
+    eve = verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image", email="eve@example.org")
+    assert "another recipient" in disagreement(eve).message
+
+
+def test_another_badge_is_refused_and_the_record_is_what_is_verified(web):
+    url = web.hosted()
+    given = {**web.docs[url][1], "badge": "https://a.example/another-badge"}
+    result = verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image")
+    assert result.verdict == "invalid" and "another badge" in disagreement(result).message
+    assert result.assertion["badge"] == "https://a.example/badge" and result.badge_class["name"] == "Welding"
+
+
+def test_evidence_the_record_withholds_is_not_a_difference_but_other_evidence_is(web):
+    url = web.hosted()
+    record = dict(web.docs[url][1])
+    given = {**record, "evidence": [{"id": "https://example.org/portfolio"}], "narrative": "Welded a bridge."}
+    assert verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image").verdict == "valid"
+    web.put(url, {**record, "evidence": [{"id": "https://example.org/other"}]})
+    changed = verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image")
+    assert disagreement(changed).message.endswith("They differ in: evidence.")
+
+
+def test_a_revoked_badge_reports_the_expiry_its_copy_states(web):
+    url = web.hosted(expires=NOW - timedelta(days=1))
+    given = dict(web.docs[url][1])
+    web.put(url, {"id": url, "revoked": True, "revocationReason": "Cheated"}, status=410)
+    result = verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image")
+    failed = {c.name: c.message for c in result.checks if not c.ok}
+    assert "Cheated" in failed["status"]
+    assert failed["expiration"] == f"The badge expired on {given['expires']} (as the image says)."
+    # Not yet expired: only the revocation is said.
+    url = web.hosted("https://a.example/assertions/2", expires=NOW + timedelta(days=1))
+    given = dict(web.docs[url][1])
+    web.put(url, {"id": url, "revoked": True}, status=410)
+    result = verify_hosted(assertion=given, fetch=web.fetch, now=clock)
+    assert {c.name for c in result.checks if not c.ok} == {"status"}

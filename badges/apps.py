@@ -20,3 +20,5 @@ class BadgesConfig(AppConfig):
 
         proof.set_sample_rate(settings.FAST_PATH_SAMPLE_RATE)
         proof.set_alert_callback(record_fast_path_alert)
+
+        from .verification import registries  # noqa: F401  (registers the trust registry system check)

@@ -407,6 +407,16 @@ VERIFY_BATCH_TIMEOUT = env.float("VERIFY_BATCH_TIMEOUT", default=15.0)
 VERIFY_BATCH_THROTTLE_RATE = env.str("VERIFY_BATCH_THROTTLE_RATE", default="600/hour")
 VERIFY_BATCH_BODY_MAX_BYTES = env.int("VERIFY_BATCH_BODY_MAX_BYTES", default=10 * 1024 * 1024)
 VERIFY_BATCH_UPLOAD_MAX_BYTES = env.int("VERIFY_BATCH_UPLOAD_MAX_BYTES", default=1024 * 1024)
+# Who the issuer is (badges/verification/identity.py, decision 0022): an issuer's domain linkage (its website's
+# /.well-known/did-configuration.json) is remembered per (DID, website) this many seconds; trust registries are
+# local files in the DCC issuer-registry format, "Name=/path/registry.json" entries separated by ";", most
+# authoritative first.
+VERIFY_DOMAIN_LINKAGE_CACHE_SECONDS = env.int("VERIFY_DOMAIN_LINKAGE_CACHE_SECONDS", default=3600)
+VERIFY_TRUST_REGISTRIES = [
+    {"name": name.strip(), "path": path.strip()}
+    for name, _, path in (item.partition("=") for item in env.str("VERIFY_TRUST_REGISTRIES", default="").split(";"))
+    if name.strip() or path.strip()
+]
 # A foreign badge's image (badges/verification/images.py, decision 0025): fetched up to this size, checked like
 # uploaded artwork, and served from /verify/images/<sha256> out of the shared cache for this many seconds.
 VERIFY_IMAGE_MAX_BYTES = env.int("VERIFY_IMAGE_MAX_BYTES", default=1024 * 1024)

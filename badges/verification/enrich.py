@@ -8,6 +8,7 @@ Called once per verification, for badges from anywhere (services.verify_input) a
 from __future__ import annotations
 
 from .fetching import Fetcher
+from .identity import issuer_identity
 from .images import badge_image
 from .reports import BadgeReport
 
@@ -15,4 +16,5 @@ from .reports import BadgeReport
 def enrich_reports(reports: list[BadgeReport], fetcher: Fetcher) -> None:
     """Add to ``reports`` in place. Each step must never raise for a stranger's input (it reports instead)."""
     for report in reports:
+        issuer_identity(report, fetcher)
         badge_image(report, fetcher)

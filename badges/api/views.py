@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +23,7 @@ from rest_framework.views import APIView
 from badges.models import Award
 from badges.public_urls import assertion_url
 from badges.services import AwardError, award_renew
-from badges.verification.award import verify_award_by_public_id
+from badges.verification.award import award_verdict_document, verify_award_by_public_id
 from badges.verification.services import (
     VerificationInputError,
     verify_input,
@@ -164,8 +165,16 @@ class AwardVerifyView(_VerificationView):
         responses={200: VerifyResponseSerializer, 404: ErrorSerializer, 429: _ERRORS[429]},
         auth=[],
     )
-    def get(self, request: Request, public_id: str) -> Response:
-        return self._answer(public_id)
+    def get(self, request: Request, public_id: str) -> HttpResponse:
+        if request.accepted_renderer.format != "json":  # the browsable API
+            return self._answer(public_id)
+        # The hot path: the remembered verdict, already displayable, rendered by plain JSON (decision 0024).
+        document = award_verdict_document(public_id=public_id)
+        if document is None:
+            return _error("not_found", "No badge with this id was issued here.", status.HTTP_404_NOT_FOUND)
+        response = HttpResponse(JSONRenderer().render(document), content_type="application/json")
+        response["Cache-Control"] = "public, max-age=60"
+        return response
 
     @extend_schema(
         operation_id="award_verify_recipient",

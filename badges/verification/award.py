@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import get_language
 
 from badges.counters import award_verification_count_soon
 from badges.models import Award, AwardStatus
@@ -29,6 +30,7 @@ from .enrich import enrich_reports
 from .fetching import Fetcher
 from .presenting import ob2_report, ob3_report, ordered
 from .reports import BadgeReport, VerificationReport
+from .text import displayable
 
 
 def verify_award(*, award: Award) -> VerificationResult:
@@ -36,6 +38,9 @@ def verify_award(*, award: Award) -> VerificationResult:
     return verify_data_integrity(
         credential=award.ob3_credential, resolve_did=resolve_local_did, fetch_status_list=fetch_local_status_list
     )
+
+
+_verifiable = Award.objects.filter(status__in=[AwardStatus.ISSUED, AwardStatus.REVOKED])
 
 
 def award_verifiable(*, public_id: str) -> Award | None:
@@ -48,7 +53,8 @@ def award_verifiable(*, public_id: str) -> Award | None:
 
 
 def _verdict_key(public_id: str) -> str:
-    return f"laurel:verify-award:{public_id}"
+    # Per language: the answer's summary ("Valid", "The issuer revoked this badge.") is in the caller's language.
+    return f"laurel:verify-award:{public_id}:{get_language() or settings.LANGUAGE_CODE}"
 
 
 def _verdict_seconds(award: Award, now: float) -> int:
@@ -100,8 +106,8 @@ def verify_award_report(*, award: Award, email: str = "") -> VerificationReport:
     return _from_data(_report_data(_award_reports(award)), recipient=recipient)
 
 
-def _remembered(public_id: str) -> list[dict] | None:
-    """The remembered checks of the award, if both of its stamps still match: two cache reads, no SQL."""
+def _remembered(public_id: str) -> dict[str, Any] | None:
+    """The remembered verdict of the award, if both of its stamps still match: two cache reads, no SQL."""
     verdict_key, award_stamp = _verdict_key(public_id), award_stamp_key(public_id)
     found = cache.get_many([verdict_key, award_stamp])
     entry: dict[str, Any] | None = found.get(verdict_key)
@@ -109,16 +115,18 @@ def _remembered(public_id: str) -> list[dict] | None:
         return None
     if cache.get(issuer_stamp_key(entry["issuer"])) != entry["issuer_stamp"]:
         return None
-    return entry["data"]
+    return entry
 
 
-def _verify_and_remember(public_id: str) -> tuple[Award, list[dict]] | None:
-    """Verify the award from the database and remember the checks under the stamps read *before* that state.
+def _verify_and_remember(public_id: str) -> tuple[Award, dict[str, Any]] | None:
+    """Verify the award from the database and remember the verdict under the stamps read *before* that state.
 
     The award's stamp is read before the award, the issuer's before its keys and status lists (which the
     verification reads): a revocation, correction, list change or key change committing at any point drops a
     stamp this verdict already carries, so it is never served (decision 0024).
     """
+    if cache.get(award_stamp_key(public_id)) is None and not _verifiable.filter(public_id=public_id).exists():
+        return None  # no stamp is made for an id a stranger typed: the cache holds stamps of real awards only
     (award_stamp,) = stamps([award_stamp_key(public_id)])
     award = award_verifiable(public_id=public_id)
     if award is None:
@@ -127,37 +135,54 @@ def _verify_and_remember(public_id: str) -> tuple[Award, list[dict]] | None:
     data = _report_data(_award_reports(award))
     now = time.time()
     seconds = _verdict_seconds(award, now)
+    entry = {
+        "issuer": award.issuer.public_id,
+        "award_stamp": award_stamp,
+        "issuer_stamp": issuer_stamp,
+        "until": now + seconds,
+        "data": data,  # the checks, for a recipient check added per call
+        "document": displayable(_from_data(data, recipient=None).to_dict()),  # the answer without one, ready
+    }
     if seconds > 0:
-        entry = {
-            "issuer": award.issuer.public_id,
-            "award_stamp": award_stamp,
-            "issuer_stamp": issuer_stamp,
-            "until": now + seconds,
-            "data": data,
-        }
         cache.set(_verdict_key(public_id), entry, seconds)
-    return award, data
+    return award, entry
 
 
-def verify_award_by_public_id(*, public_id: str, email: str = "") -> VerificationReport | None:
-    """The verdict on the award with this public id, remembered until the award, its issuer's status lists or
-    its issuer's keys change; None when no award with this public id was issued.
+def award_verdict_document(*, public_id: str) -> dict[str, Any] | None:
+    """The verdict on the award with this public id as the API answers it (no recipient check), remembered until
+    the award, its issuer's status lists or its issuer's keys change; None when no award with this id was issued.
 
-    A remembered verdict costs two cache reads and no SQL; the verification is counted in memory and written in
-    batches (badges.counters). Checking a recipient's e-mail reads the award's credential.
+    A remembered verdict costs two cache reads and no SQL, and is already displayable (badges.verification.text);
+    the verification is counted in memory and written in batches (badges.counters).
     """
-    data = _remembered(public_id)
-    award = None
-    if data is None:
+    entry = _remembered(public_id)
+    if entry is None:
         verified = _verify_and_remember(public_id)
         if verified is None:
             return None
-        award, data = verified
+        entry = verified[1]
+    award_verification_count_soon(public_id=public_id)
+    return entry["document"]
+
+
+def verify_award_by_public_id(*, public_id: str, email: str = "") -> VerificationReport | None:
+    """The report on the award with this public id, from the remembered verdict (see
+    :func:`award_verdict_document`); checking a recipient's e-mail reads the award's credential.
+
+    None when no award with this public id was issued.
+    """
+    entry = _remembered(public_id)
+    award = None
+    if entry is None:
+        verified = _verify_and_remember(public_id)
+        if verified is None:
+            return None
+        award, entry = verified
     award_verification_count_soon(public_id=public_id)
     if not email:
-        return _from_data(data, recipient=None)
+        return _from_data(entry["data"], recipient=None)
     if award is None:
         award = award_verifiable(public_id=public_id)
         if award is None:  # gone since the verdict was remembered (never: awards are not deleted)
             return None
-    return _from_data(data, recipient=ob3_recipient_matches(credential=award.ob3_credential, email=email))
+    return _from_data(entry["data"], recipient=ob3_recipient_matches(credential=award.ob3_credential, email=email))

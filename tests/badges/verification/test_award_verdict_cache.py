@@ -307,3 +307,24 @@ def test_a_verdict_remembered_by_another_process_is_dropped_by_a_revocation_here
     assert not remembered(award)
     assert verify(client, award)["verdict"] == "invalid"
     assert _other_process(redis_cache, award.public_id) == "invalid"
+
+
+def test_a_verdict_is_remembered_per_language(client, award):
+    """The API's answer is made in English (summary.to_dict) but may carry the caller's language one day: a French
+    caller is never handed the answer remembered for an English one, and both say the same today."""
+    english = verify(client, award)
+    with CaptureQueriesContext(connection) as queries:
+        french = client.get(f"/api/v1/awards/{award.public_id}/verify", HTTP_ACCEPT_LANGUAGE="fr")
+    assert french["Content-Language"] == "fr"
+    assert queries.captured_queries, "the French answer was not made for the French caller"
+    assert french.json() == english
+
+
+def test_an_unknown_id_leaves_nothing_in_the_cache(client):
+    """A stranger's made-up ids (any number of them) are not found and make no stamp or verdict in the cache."""
+    from issuers.public_cache import award_stamp_key
+
+    for public_id in ("doesnotexist", "A" * 32, "x-y_z"):
+        assert client.get(f"/api/v1/awards/{public_id}/verify").status_code == 404
+        assert cache.get(award_stamp_key(public_id)) is None
+        assert verdicts._remembered(public_id) is None

@@ -31,6 +31,7 @@ from badges.openbadges.ob3.did import did_web_for
 from .fetching import Fetcher
 from .registries import registry_listings
 from .reports import BadgeReport
+from .text import displayable
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ def issuer_identity(report: BadgeReport, fetcher: Fetcher) -> None:
         log.exception("Checking the issuer's domain linkage failed")
         domain = None
     if domain is not None:
-        report.issuer["domain"] = domain
+        # The reasons quote the website's file (an origin, a DID): shown only as encodable text.
+        report.issuer["domain"] = displayable(domain)
     if settings.VERIFY_TRUST_REGISTRIES:
         report.issuer["registries"] = _registry_entries(report)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,7 +63,7 @@ WELL_KNOWN_PATH = "/.well-known/did-configuration.json"
 ACCEPTED_ALGORITHMS = ("EdDSA", "ES256", "RS256")
 #: More entries than any real site lists; a resource with more is refused rather than checked one by one.
 MAX_LINKED_DIDS = 50
-_REGISTERED = ("iss", "sub", "nbf", "exp")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 
 ResolveDid = Callable[[str], Mapping[str, Any]]
 Reason = Literal["confirmed", "no_linkage", "invalid", "not_checked", "malformed"]
@@ -94,7 +95,15 @@ def normalize_origin(value: str) -> str:
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise DomainLinkageError(f"The origin {value!r} has a path, query or fragment.")
     host = parts.hostname.lower()
-    host = f"[{host}]" if ":" in host else host
+    if ":" in host:
+        host = f"[{host}]"
+    elif not _HOST.fullmatch(host):
+        try:
+            host = host.encode("idna").decode("ascii")  # an internationalised name, as DNS and TLS see it
+        except UnicodeError:
+            host = ""
+        if not _HOST.fullmatch(host):
+            raise DomainLinkageError(f"The origin {value!r} has an invalid host name.")
     default = {"http": 80, "https": 443}[parts.scheme]
     return f"{parts.scheme}://{host}" if port in (None, default) else f"{parts.scheme}://{host}:{port}"
 

@@ -311,3 +311,10 @@ def test_signing_refuses_a_kid_of_another_did(kit):
             issued=ISSUED,
             expires=EXPIRES,
         )
+
+
+def test_internationalised_and_hostile_host_names():
+    assert dl.normalize_origin("https://bücher.example") == "https://xn--bcher-kva.example"
+    for bad in ("https://ex<script>.com", "https://a b.com", "https://\ud800.com"):
+        with pytest.raises(dl.DomainLinkageError):
+            dl.normalize_origin(bad)

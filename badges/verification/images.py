@@ -136,7 +136,10 @@ def _data_uri_bytes(uri: str) -> bytes | None:
             return base64.b64decode("".join(payload.split()), validate=True)
         except (binascii.Error, ValueError):
             return None
-    return unquote_to_bytes(payload)
+    try:
+        return unquote_to_bytes(payload)
+    except UnicodeEncodeError:  # a lone surrogate, which no byte sequence spells
+        return None
 
 
 def _checked_and_kept(data: bytes) -> str | None:

@@ -45,7 +45,7 @@ def test_a_foreign_image_is_shown_from_our_origin_only(site, origin, new_page, s
     assert page.get_by_role("status").get_by_role("heading", level=2).inner_text() == "Valid"
     image = page.locator("img.verified-image")
     image.wait_for()
-    assert image.get_attribute("src").startswith("/verify/images/")
+    assert image.get_attribute("src").startswith(f"{site}/verify/images/")  # our origin, the page's own
     page.wait_for_function("() => document.querySelector('img.verified-image').complete")
     assert image.evaluate("img => img.naturalWidth") in (128, 100)  # decoded: the PNG is 128 px, the SVG 100
     assert f"/media/{name}" in Foreign.hits  # the server fetched it once...

@@ -8,9 +8,9 @@ verification and answers, for the group:
 - ``not_valid``: something proves it false — revoked, altered, expired, not the issuer's key, two different badges
   in one image...;
 - ``could_not_check``: nothing proved it false, but something a proof needed (the issuer's site, its keys, its
-  revocation list) could not be fetched or did not answer in time. A revocation list that cannot be fetched is a
-  warning for the verifier, but the recruiter cannot tell whether the badge was revoked: could not check
-  (decision 0020).
+  revocation list) could not be reached, did not answer in time or answered with a server error. A revocation list
+  that cannot be fetched is a warning for the verifier, but the recruiter cannot tell whether the badge was revoked:
+  could not check (decision 0020).
 
 The verifiers report checks as plain-English messages without a machine-readable cause, so a fetch failure is told
 by the fixed phrases the verifiers and the safe fetcher use (``_UNREACHABLE``); tests in
@@ -37,12 +37,23 @@ from .reports import BadgeReport
 Outcome = Literal["valid", "not_valid", "could_not_check"]
 _OUTCOME_ORDER: dict[str, int] = {"valid": 0, "could_not_check": 1, "not_valid": 2}
 
-# Phrases of a fetch that failed (the verifiers' wrappers and badges/openbadges/fetch.py's FetchError messages).
+# Phrases of a fetch that failed for a reason that may pass (badges/openbadges/fetch.py's FetchError messages, quoted
+# inside the verifiers' checks): no connection, no answer in time, a host name not found, a server error, or an
+# issuer this verifier cannot resolve. A refused address (private, not http(s), credentials in the URL), a 404 or a
+# document that is not what it should be is an answer, not an outage: those are "not valid".
 _UNREACHABLE = re.compile(
-    r"could not be reached|could not be fetched|took too long|ran out of time|timed out|could not connect|"
-    r"connection to .* failed|host name .* could not be found|has no address",
+    r"could not connect|took too long|ran out of time|timed out|secure connection to .* failed|"
+    r"host name .* could not be found|has no address|answered HTTP 5\d\d|\(HTTP 5\d\d\)|"
+    r"only did:web issuers can be resolved",
     re.IGNORECASE,
 )
+# A fetch refused before it was tried: the badge's own address (or its issuer's) is not a public web address.
+_REFUSED = re.compile(
+    r"Refusing to contact|Only http and https|has no host name|user name or password|not a usable URL|"
+    r"spaces or control characters",
+    re.IGNORECASE,
+)
+_FETCH_FAILED = re.compile(r"could not be reached|could not be fetched", re.IGNORECASE)
 _TIMEOUT = re.compile(r"took too long|ran out of time|timed out", re.IGNORECASE)
 _TAMPERED = re.compile(r"does not match|verification failed|signature is invalid|invalid signature", re.IGNORECASE)
 _REASON_GIVEN = re.compile(r"Reason given: (.+)$", re.DOTALL)
@@ -204,6 +215,8 @@ _REASONS = {
     "not_signed": lambda: gettext("The badge is not properly signed by its issuer."),
     "wrong_key": lambda: gettext("The badge was not signed with a key its issuer published."),
     "withdrawn": lambda: gettext("The issuer's site no longer confirms this badge."),
+    "refused_address": lambda: gettext("The badge's address is not a public web address, so it cannot be verified."),
+    "bad_answer": lambda: gettext("The issuer's site did not give a usable answer for this badge."),
     "expired": lambda: gettext("This badge expired on %(date)s."),
     "expired_unknown": lambda: gettext("This badge's expiry date cannot be read."),
     "not_yet_valid": lambda: gettext("This badge is not valid until %(date)s."),
@@ -239,6 +252,10 @@ def _reason(finding: _Finding) -> tuple[str, dict[str, str]]:
         if name in ("signature", "issuer_key"):
             return "unreachable_keys", {}
         return "unreachable_site", {}
+    if _REFUSED.search(message):
+        return "refused_address", {}
+    if _FETCH_FAILED.search(message) and name != "status":
+        return "bad_answer", {}
     if name == "status":
         if "suspended" in message:
             return "suspended", {}

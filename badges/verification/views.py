@@ -114,7 +114,7 @@ def _recipient_check(proofs: list[BadgeReport]) -> bool | None:
     return all(c.ok for c in checks) if checks else None
 
 
-def _badge(summary: BadgeSummary) -> dict:
+def _badge(summary: BadgeSummary, request: HttpRequest) -> dict:
     proofs, first = summary.proofs, summary.first
     issuer = next((p.issuer for p in proofs if p.issuer.get("name")), first.issuer)
     criteria = next((p.badge.get("criteria") for p in proofs if (p.badge.get("criteria") or {}).get("narrative")), None)
@@ -125,7 +125,7 @@ def _badge(summary: BadgeSummary) -> dict:
         "reason": summary.reason(),
         "name": summary.name,
         "description": next((p.badge.get("description") for p in proofs if p.badge.get("description")), None),
-        "image": _same_origin_path(summary.image),
+        "image": request.build_absolute_uri(path) if (path := _same_origin_path(summary.image)) else None,
         "issuer": {
             "name": issuer.get("name"),
             "url": next((p.issuer.get("url") for p in proofs if p.issuer.get("url")), None),
@@ -140,13 +140,17 @@ def _badge(summary: BadgeSummary) -> dict:
     }
 
 
-def _presented(report: VerificationReport) -> dict:
-    return {"verdict": report.verdict, "badges": [_badge(s) for s in report.badges()]}
+def _presented(report: VerificationReport, request: HttpRequest) -> dict:
+    return {"verdict": report.verdict, "badges": [_badge(s, request) for s in report.badges()]}
 
 
 def _page(request: HttpRequest, form: VerifyForm, *, report=None, error: str = "", status: int = 200) -> HttpResponse:
     # Foreign text (names, ids, messages quoting them) may hold code points no page can encode: made displayable here.
-    context = {"form": form, "report": displayable(_presented(report)) if report else None, "error": displayable(error)}
+    context = {
+        "form": form,
+        "report": displayable(_presented(report, request)) if report else None,
+        "error": displayable(error),
+    }
     response = render(request, TEMPLATE, context, status=status)
     response["Cache-Control"] = "no-store"
     return response

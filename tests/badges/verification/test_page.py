@@ -113,7 +113,7 @@ def test_criteria_rendered_from_markdown_and_sanitised():
 
 def test_badge_image_only_from_our_own_origin():
     ours = _render(_report(badge={"image": "/verify/images/0f3a.png"}))
-    assert '<img class="verified-image" src="/verify/images/0f3a.png" alt="Data Literacy"' in ours
+    assert '<img class="verified-image" src="http://testserver/verify/images/0f3a.png" alt="Data Literacy"' in ours
     for foreign in ("https://tracker.example/pixel.png", "//tracker.example/p.png", "javascript:x", "/\\evil"):
         page = _render(_report(badge={"image": foreign}))
         assert "verified-image" not in page and "tracker.example" not in page

@@ -5,6 +5,7 @@ failed fetches (a closed port, a server that never answers) for "could not check
 the real case needs a foreign issuer this machine cannot host.
 """
 
+import http.server
 import json
 import re
 import socket
@@ -202,3 +203,34 @@ def test_our_badges_carry_no_recipient_name(client):
     award = issue()
     report = verify_input(upload=download(client, award, "badge.png"))
     assert [r.recipient_name for r in report.results] == [None, None]
+
+
+def test_a_private_address_is_refused_not_an_outage(settings):
+    settings.VERIFY_ALLOW_PRIVATE_NETWORKS = False
+    badge = only_badge(verify_input(url="http://10.0.0.7/assertions/abc"))
+    assert badge["outcome"] == "not_valid"
+    assert badge["reason"] == "The badge's address is not a public web address, so it cannot be verified."
+
+
+def test_a_server_error_is_could_not_check_and_a_404_is_not_valid(private_fetches):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 — the stdlib's name
+            self.send_response(503 if "down" in self.path else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        down = only_badge(verify_input(url=f"{base}/down/assertion"))
+        gone = only_badge(verify_input(url=f"{base}/gone/assertion"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (down["outcome"], down["reason"]) == ("could_not_check", "The issuer's site could not be reached.")
+    assert (gone["outcome"], gone["reason"]) == ("not_valid", "The issuer's site no longer confirms this badge.")

@@ -10,12 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, override_settings
 
-from badges.openbadges.baking import png
+from badges.openbadges.baking import png, svg
 from badges.openbadges.ob2 import compose
 from badges.services import award_revoke
 from badges.verification.fetching import fetch_cache
 from courses.services import enrolment_complete, enrolment_enrol
-from tests.badges.verification.issued import download, issue
+from tests.badges.verification.issued import SVG_ART, download, issue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,11 +46,11 @@ def _with_evidence(issuer):
 
 
 def _ask(client, image: bytes, email: str = "") -> tuple[dict, str]:
-    data = {"file": SimpleUploadedFile("badge.png", image)}
+    data = {"file": SimpleUploadedFile("badge", image)}
     if email:
         data["email"] = email
     api = client.post("/api/v1/verify", data)
-    page = client.post("/verify", {**data, "file": SimpleUploadedFile("badge.png", image)})
+    page = client.post("/verify", {**data, "file": SimpleUploadedFile("badge", image)})
     assert api.status_code == 200 and page.status_code == 200, api.content[:300]
     return api.json(), page.content.decode()
 
@@ -95,6 +95,11 @@ def answers(live_server, django_db_setup, django_db_blocker):
                     lambda a: a.update(recipient={**a["recipient"], "identity": a["recipient"]["identity"].upper()}),
                 ),
             }
+            svg_award = issue(email="svg@example.org", svg=True, issuer=ada.issuer)
+            svg_assertion = dict(svg_award.ob2_assertion, recipient=eve)
+            images["svg_recipient"] = svg.bake_svg_ob2_hosted(
+                image=SVG_ART, assertion_url=svg_assertion["id"], assertion_json=json.dumps(svg_assertion)
+            )
             expired_image = download(client, expired, "badge-hosted.png")
             award_revoke(actor=None, award=expired, reason="Issued in error")
             images["expired_and_revoked"] = expired_image
@@ -103,6 +108,11 @@ def answers(live_server, django_db_setup, django_db_blocker):
                 with override_settings(**extra):
                     out[mode] = {name: _ask(client, data) for name, data in images.items()}
                     out[mode]["recipient_with_email"] = _ask(client, images["recipient"], email="ada@example.org")
+                    pasted = dict(ada.ob2_assertion, recipient=eve)
+                    out[mode]["pasted_recipient"] = (
+                        client.post("/api/v1/verify", {"credential": pasted}, content_type="application/json").json(),
+                        "",
+                    )
         finally:
             fetch_cache().clear()
             call_command("flush", interactive=False, verbosity=0)
@@ -134,6 +144,7 @@ def test_an_image_that_agrees_with_the_issuer_is_valid(answers, mode, name):
         ("recipient", "it names another recipient than the one the issuer awarded this badge to"),
         ("badge", "it names another badge"),
         ("embedded_issuer", "its badge names another issuer"),
+        ("svg_recipient", "it names another recipient"),
     ],
 )
 def test_another_recipient_badge_or_issuer_is_refused(answers, mode, name, says):
@@ -186,3 +197,13 @@ def test_a_revoked_image_reports_its_expiry_too(answers, mode):
     assert "expired on" in failed["expiration"]
     ob2_expiry = [c for c in _checks(api, "expiration") if not c["ok"]]
     assert ob2_expiry and ob2_expiry[0]["message"].endswith("(as the image says).")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pasted_json_is_told_apart_from_an_image(answers, mode):
+    api, _page = answers[mode]["pasted_recipient"]
+    check = _disagreement(api)
+    assert api["verdict"] == "invalid" and check["severity"] == "error"
+    assert check["message"].startswith(
+        "The badge you gave differs from the issuer's record; the issuer's record is shown. What you gave is not"
+    )

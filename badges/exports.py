@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issuers.spreadsheets import SpreadsheetDictWriter
-from learners.names import with_learner_name
 
 from .models import Award, AwardStatus
 from .public_urls import assertion_url
+from .recipient_names import with_learner_name
 
 CHUNK = 500
 

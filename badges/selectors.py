@@ -8,9 +8,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from learners.names import with_learner_name
-
 from .models import Award, AwardStatus
+from .recipient_names import with_learner_name
 
 # A badge this close to its expiry date is flagged in the backpack, so the learner can renew it in time.
 EXPIRING_SOON = timedelta(days=30)
@@ -22,7 +21,7 @@ HOLDER_VISIBLE = [AwardStatus.ISSUED, AwardStatus.REVOKED]
 def with_recipient_name(awards: QuerySet[Award]) -> QuerySet[Award]:
     """Annotate `recipient_name`: the awarding institution's own name for the learner (learners.LearnerName).
 
-    One join, no query per award (learners.names).
+    One join, no query per award (badges.recipient_names).
     """
     return with_learner_name(awards)
 

@@ -188,12 +188,14 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 _celery_dir = VAR_DIR / "celery"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (_celery_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "out"),
         "data_folder_out": str(_celery_dir / "out"),
         "processed_folder": str(_celery_dir / "processed"),
+        # kombu keeps its exchange bindings in ./control unless told: the work tree would change on every run.
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 else:

@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from badges.admin_dashboard import EnrolmentExportMixin
 from badges.openbadges.hashing import normalize_email
+from badges.recipient_names import with_learner_name
 from issuers.admin_scoping import IssuerScopedAdmin
 from issuers.permissions import Capability
 from issuers.selectors import issuers_for_user, user_can
 from issuers.spreadsheets import SpreadsheetDictWriter
-from learners.names import with_learner_name
 
 from .forms import CompletionImportForm, EnrolmentAddForm
 from .imports import (

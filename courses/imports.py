@@ -245,128 +245,170 @@ def parse_completions_csv(*, issuer: Issuer, content: bytes) -> ParsedImport:
     Writes nothing. A few queries per 1,000 rows (the existing learners, names, enrolments and awards in bulk).
     """
     result = ParsedImport()
-    if len(content) > settings.CSV_IMPORT_MAX_BYTES:
-        result.errors.append(
-            RowError(0, _("The file is larger than %(mb)d MB.") % {"mb": settings.CSV_IMPORT_MAX_BYTES // 1_000_000})
-        )
-        return result
-    try:
-        text = _decode(content)
-    except ValueError as exc:
-        result.errors.append(RowError(0, str(exc)))
-        return result
-    if "\x00" in text:
-        result.errors.append(RowError(0, _("The file contains NUL bytes; it is not a CSV text file.")))
+    text, problem = _file_text(content)
+    if problem is not None:
+        result.errors.append(problem)
         return result
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        result.errors.append(RowError(1, _("The header cannot be read as CSV: %(error)s.") % {"error": exc}))
-        return result
-    if not header or not any(h.strip() for h in header):
-        result.errors.append(RowError(1, _("The file is empty: expected a header row with email, name, course.")))
-        return result
-    keys = [_column_key(h) for h in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in keys]
-    unknown = [h for h, k in zip(header, keys, strict=True) if k not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    duplicated = sorted(k for k, n in Counter(keys).items() if n > 1)  # linear: a hostile header has 100,000 cells
-    if missing:
-        result.errors.append(RowError(1, _("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}))
-    if unknown:
-        more = _(" and %(count)d more") % {"count": len(unknown) - 10} if len(unknown) > 10 else ""
-        result.errors.append(
-            RowError(1, _("Unknown column(s): %(columns)s.") % {"columns": ", ".join(unknown[:10]) + more})
-        )
-    if duplicated:
-        result.errors.append(RowError(1, _("Column(s) given twice: %(columns)s.") % {"columns": ", ".join(duplicated)}))
+    keys, result.errors = _read_header(reader)
     if result.errors:
         return result
-
-    # Only this institution's courses are looked at, by code or public id: whether another institution has a course
-    # with a given code or id is not this uploader's business, so an unknown and a foreign one get the same message.
-    own = list(Course.objects.filter(issuer=issuer).select_related("badge_class"))
-    courses = {c.public_id: c for c in own} | {c.code.lower(): c for c in own}
-    url_ok = URLValidator(schemes=["http", "https"])
-    now = timezone.now()
-    seen: dict[tuple[str, int], int] = {}
-    named_as: dict[str, tuple[int, str]] = {}
-    count = 0
+    checker = _RowChecker(issuer=issuer, keys=keys, now=timezone.now())
     try:
         for line, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
                 continue  # blank lines are harmless
-            count += 1
-            if count > settings.CSV_IMPORT_MAX_ROWS:
-                result.errors.append(
-                    RowError(line, _("More than %(max)d rows; split the file.") % {"max": settings.CSV_IMPORT_MAX_ROWS})
-                )
+            if not checker.take(line, values, result):
                 break
-            if len(values) != len(keys):
-                result.errors.append(
-                    RowError(
-                        line,
-                        _("Expected %(expected)d fields, found %(found)d.")
-                        % {"expected": len(keys), "found": len(values)},
-                    )
-                )
-                continue
-            row = dict(zip(keys, (v.strip() for v in values), strict=True))
-            problems = []
-            email = normalize_email(row["email"])
-            try:
-                validate_email(email)
-            except ValidationError:
-                problems.append(_("'%(email)s' is not a valid e-mail address") % {"email": row["email"]})
-            if not row["name"]:
-                problems.append(_("the name is empty"))
-            elif len(row["name"]) > 200:
-                problems.append(_("the name is longer than 200 characters"))
-            elif single_line_problem(row["name"]):  # a quoted cell may hold a line break: e-mail header injection
-                problems.append(_("the name contains a line break or another control character"))
-            course = courses.get(row["course"]) or courses.get(row["course"].lower())
-            if course is None:
-                problems.append(
-                    _("unknown course '%(course)s' (no course with this code or public id at %(issuer)s)")
-                    % {"course": row["course"], "issuer": issuer.name}
-                )
-            try:
-                completed_at = _parse_completed(row.get("completed", ""), now)
-            except ValueError as exc:
-                problems.append(str(exc))
-                completed_at = None
-            evidence_url = row.get("evidence_url", "")
-            if evidence_url:
-                try:
-                    url_ok(evidence_url)
-                except ValidationError:
-                    problems.append(_("evidence_url '%(url)s' is not an http(s) URL") % {"url": evidence_url})
-            if course is not None and not problems:
-                first = seen.setdefault((email, course.id), line)
-                if first != line:
-                    problems.append(_("duplicate of line %(line)d (same e-mail and course)") % {"line": first})
-                # The institution has one name for a learner, whatever the course: two in one file is a mistake.
-                named_line, named = named_as.setdefault(email, (line, row["name"]))
-                if named != row["name"]:
-                    problems.append(
-                        _("line %(line)d gives this e-mail another name ('%(name)s')")
-                        % {"line": named_line, "name": named}
-                    )
-            if problems:
-                text = "; ".join(problems)
-                result.errors.append(RowError(line, text[0].upper() + text[1:] + "."))
-                continue
-            result.rows.append(
-                ImportRow(line, email, row["name"], course, completed_at, evidence_url, row.get("narrative", ""))
-            )
     except csv.Error as exc:
         result.errors.append(
             RowError(reader.line_num, _("The file cannot be read as CSV: %(error)s.") % {"error": exc})
         )
     if not result.rows and not result.errors:
         result.errors.append(RowError(2, _("The file has a header but no rows.")))
-    _classify(issuer=issuer, parsed=result, now=now)
+    _classify(issuer=issuer, parsed=result, now=checker.now)
     return result
+
+
+def _file_text(content: bytes) -> tuple[str, RowError | None]:
+    """The file's text, or why it is not a CSV text file we take (too large, undecodable, binary)."""
+    if len(content) > settings.CSV_IMPORT_MAX_BYTES:
+        mb = settings.CSV_IMPORT_MAX_BYTES // 1_000_000
+        return "", RowError(0, _("The file is larger than %(mb)d MB.") % {"mb": mb})
+    try:
+        text = _decode(content)
+    except ValueError as exc:
+        return "", RowError(0, str(exc))
+    if "\x00" in text:
+        return "", RowError(0, _("The file contains NUL bytes; it is not a CSV text file."))
+    return text, None
+
+
+def _read_header(reader) -> tuple[list[str], list[RowError]]:
+    """The column keys of the header row, and what is wrong with it (errors on line 1)."""
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return [], [RowError(1, _("The header cannot be read as CSV: %(error)s.") % {"error": exc})]
+    if not header or not any(h.strip() for h in header):
+        return [], [RowError(1, _("The file is empty: expected a header row with email, name, course."))]
+    keys = [_column_key(h) for h in header]
+    return keys, _header_problems(header, keys)
+
+
+def _header_problems(header: list[str], keys: list[str]) -> list[RowError]:
+    missing = [c for c in REQUIRED_COLUMNS if c not in keys]
+    unknown = [h for h, k in zip(header, keys, strict=True) if k not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    duplicated = sorted(k for k, n in Counter(keys).items() if n > 1)  # linear: a hostile header has 100,000 cells
+    more = _(" and %(count)d more") % {"count": len(unknown) - 10} if len(unknown) > 10 else ""
+    found = [
+        (missing, _("Missing column(s): %(columns)s."), ", ".join(missing)),
+        (unknown, _("Unknown column(s): %(columns)s."), ", ".join(unknown[:10]) + more),
+        (duplicated, _("Column(s) given twice: %(columns)s."), ", ".join(duplicated)),
+    ]
+    return [RowError(1, message % {"columns": columns}) for names, message, columns in found if names]
+
+
+class _RowChecker:
+    """Checks the data rows of one file in order: each row alone, then against the rows before it."""
+
+    def __init__(self, *, issuer: Issuer, keys: list[str], now: datetime) -> None:
+        self.issuer, self.keys, self.now = issuer, keys, now
+        # Only this institution's courses are looked at, by code or public id: whether another institution has a
+        # course with a given code or id is not this uploader's business, so an unknown and a foreign one get the
+        # same message.
+        own = list(Course.objects.filter(issuer=issuer).select_related("badge_class"))
+        self.courses = {c.public_id: c for c in own} | {c.code.lower(): c for c in own}
+        self.url_ok = URLValidator(schemes=["http", "https"])
+        self.seen: dict[tuple[str, int], int] = {}
+        self.named_as: dict[str, tuple[int, str]] = {}
+        self.count = 0
+
+    def take(self, line: int, values: list[str], result: ParsedImport) -> bool:
+        """Add the row at `line` to `result` (a row or an error); False when the file has too many rows."""
+        self.count += 1
+        if self.count > settings.CSV_IMPORT_MAX_ROWS:
+            maximum = settings.CSV_IMPORT_MAX_ROWS
+            result.errors.append(RowError(line, _("More than %(max)d rows; split the file.") % {"max": maximum}))
+            return False
+        if len(values) != len(self.keys):
+            counts = {"expected": len(self.keys), "found": len(values)}
+            result.errors.append(RowError(line, _("Expected %(expected)d fields, found %(found)d.") % counts))
+            return True
+        row = dict(zip(self.keys, (v.strip() for v in values), strict=True))
+        email = normalize_email(row["email"])
+        course = self.courses.get(row["course"]) or self.courses.get(row["course"].lower())
+        problems = self._email_problems(row, email) + self._name_problems(row["name"])
+        problems += self._course_problems(row, course)
+        completed_at, more = self._completed(row)
+        problems += more + self._evidence_problems(row)
+        if course is not None and not problems:
+            problems = self._repeat_problems(line, email, course, row["name"])
+        if problems:
+            text = "; ".join(problems)
+            result.errors.append(RowError(line, text[0].upper() + text[1:] + "."))
+            return True
+        result.rows.append(
+            ImportRow(
+                line, email, row["name"], course, completed_at, row.get("evidence_url", ""), row.get("narrative", "")
+            )
+        )
+        return True
+
+    @staticmethod
+    def _email_problems(row: dict[str, str], email: str) -> list[str]:
+        try:
+            validate_email(email)
+        except ValidationError:
+            return [_("'%(email)s' is not a valid e-mail address") % {"email": row["email"]}]
+        return []
+
+    @staticmethod
+    def _name_problems(name: str) -> list[str]:
+        if not name:
+            return [_("the name is empty")]
+        if len(name) > 200:
+            return [_("the name is longer than 200 characters")]
+        if single_line_problem(name):  # a quoted cell may hold a line break: e-mail header injection
+            return [_("the name contains a line break or another control character")]
+        return []
+
+    def _course_problems(self, row: dict[str, str], course: Course | None) -> list[str]:
+        if course is not None:
+            return []
+        return [
+            _("unknown course '%(course)s' (no course with this code or public id at %(issuer)s)")
+            % {"course": row["course"], "issuer": self.issuer.name}
+        ]
+
+    def _completed(self, row: dict[str, str]) -> tuple[datetime | None, list[str]]:
+        try:
+            return _parse_completed(row.get("completed", ""), self.now), []
+        except ValueError as exc:
+            return None, [str(exc)]
+
+    def _evidence_problems(self, row: dict[str, str]) -> list[str]:
+        evidence_url = row.get("evidence_url", "")
+        if evidence_url:
+            try:
+                self.url_ok(evidence_url)
+            except ValidationError:
+                return [_("evidence_url '%(url)s' is not an http(s) URL") % {"url": evidence_url}]
+        return []
+
+    def _repeat_problems(self, line: int, email: str, course: Course, name: str) -> list[str]:
+        """What this row contradicts among the rows before it (a row otherwise good)."""
+        problems = []
+        first = self.seen.setdefault((email, course.id), line)
+        if first != line:
+            problems.append(_("duplicate of line %(line)d (same e-mail and course)") % {"line": first})
+        # The institution has one name for a learner, whatever the course: two in one file is a mistake.
+        named_line, named = self.named_as.setdefault(email, (line, name))
+        if named != name:
+            problems.append(
+                _("line %(line)d gives this e-mail another name ('%(name)s')") % {"line": named_line, "name": named}
+            )
+        return problems
 
 
 def _in_chunks(values: list, size: int = 1000):

@@ -28,6 +28,37 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+# Whatever raised it (pytest.skip, a skip or skipif mark, importorskip, unittest's skips, a skipped module), a skip
+# under LAUREL_REQUIRE_ALL=1 fails the run: CI must not pass on tests that did not run. An xfail is not a skip.
+_skipped: list[str] = []
+
+
+def _note_skip(report: pytest.CollectReport | pytest.TestReport) -> None:
+    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skipped.append(f"{report.nodeid or report.fspath}: {reason}")
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _note_skip(report)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _note_skip(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _skipped and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _skipped:
+        terminalreporter.section("LAUREL_REQUIRE_ALL=1: skipped tests fail the run", red=True)
+        for line in _skipped:
+            terminalreporter.line(line)
+
+
 @pytest.fixture(autouse=True)
 def _verifications_counted_at_once(settings):
     """Tests read verification counts right after the call: write each at once (badges/counters.py batches them in

@@ -17,7 +17,7 @@ https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Preve
   ``max_bytes``;
 - a small TTL cache (injected, so the caller decides its lifetime) avoids fetching the same document twice.
 
-Plain Python on the standard library (``http.client``, ``ssl``, ``socket``): it imports nothing of Django.
+Plain Python on the standard library (``http.client``, ``ssl``, ``socket``) and cachetools: nothing of Django.
 Every failure is a :class:`FetchError` whose message can be shown to the person who asked.
 """
 
@@ -33,13 +33,14 @@ import socket
 import ssl
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+
+import cachetools
 
 __all__ = [
     "JSON_TYPES",
@@ -111,30 +112,25 @@ class FetchResponse:
 
 
 class TTLCache:
-    """A small thread-safe cache of fetched responses: at most ``max_entries``, each kept ``ttl`` seconds."""
+    """The fetched responses, each kept ``ttl`` seconds, at most ``max_entries`` (least recently used out first).
+
+    cachetools' TTLCache does the expiry and eviction; the lock is ours, because verifier threads share one cache.
+    """
 
     def __init__(self, *, ttl: float = 60.0, max_entries: int = 256, clock: Callable[[], float] = time.monotonic):
-        self.ttl, self.max_entries, self._clock = ttl, max_entries, clock
-        self._items: OrderedDict[str, tuple[float, FetchResponse]] = OrderedDict()
+        self.ttl, self.max_entries = ttl, max_entries
+        self._items: cachetools.TTLCache[str, FetchResponse] = cachetools.TTLCache(
+            maxsize=max_entries, ttl=ttl, timer=clock
+        )
         self._lock = threading.Lock()
 
     def get(self, key: str) -> FetchResponse | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if item[0] < self._clock():
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return item[1]
+            return self._items.get(key)
 
     def set(self, key: str, value: FetchResponse) -> None:
         with self._lock:
-            self._items[key] = (self._clock() + self.ttl, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+            self._items[key] = value
 
     def clear(self) -> None:
         with self._lock:

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
@@ -185,42 +186,14 @@ def _list_copy(items: list[Any]) -> list[Any]:
     return [_tree_copy(i) if type(i) is dict else _list_copy(i) if type(i) is list else i for i in items]
 
 
-_B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-# Two digits at a time: a table of the 58² digit pairs and of their values.
-_B58_PAIRS = [high + low for high in _B58_ALPHABET for low in _B58_ALPHABET]
-_B58_PAIR_VALUES = {pair: value for value, pair in enumerate(_B58_PAIRS)}
-_B58_DIGIT_VALUES = {digit: value for value, digit in enumerate(_B58_ALPHABET)}
-_B58_CHUNK = 58**10
-
-
 def b58encode(data: bytes) -> str:
-    """base58btc (Bitcoin alphabet) of ``data``; the same text as ``base58.b58encode``, ten digits per division."""
-    number, pairs = int.from_bytes(data, "big"), []
-    while number:
-        number, chunk = divmod(number, _B58_CHUNK)
-        for _ in range(5):
-            chunk, pair = divmod(chunk, 3364)
-            pairs.append(_B58_PAIRS[pair])
-    leading_zeros = len(data) - len(data.lstrip(b"\0"))
-    return "1" * leading_zeros + "".join(reversed(pairs)).lstrip("1")
+    """base58btc (Bitcoin alphabet) of ``data``, as text (the ``base58`` package)."""
+    return base58.b58encode(data).decode("ascii")
 
 
 def b58decode(text: str) -> bytes:
-    """The bytes of base58btc ``text``; the same as ``base58.b58decode`` (trailing whitespace ignored), or
-    ValueError."""
-    text = text.rstrip()
-    if not text.isascii():
-        raise ValueError("base58btc text is ASCII")
-    digits = text.lstrip("1")
-    number, odd = 0, len(digits) % 2
-    try:
-        if odd:
-            number = _B58_DIGIT_VALUES[digits[0]]
-        for i in range(odd, len(digits), 2):
-            number = number * 3364 + _B58_PAIR_VALUES[digits[i : i + 2]]
-    except KeyError:
-        raise ValueError("not a base58btc character") from None
-    return bytes(len(text) - len(digits)) + number.to_bytes((number.bit_length() + 7) // 8, "big")
+    """The bytes of base58btc ``text`` (trailing whitespace ignored), or ValueError (the ``base58`` package)."""
+    return base58.b58decode(text)
 
 
 def sign_credential(

@@ -253,15 +253,29 @@ class _Builder:
                 return type_key, tuple(sorted(raw)) if len(raw) > 1 else tuple(raw)
         raise UnsupportedValue("type values must be strings", f"{path}.{type_key}")
 
-    def node(self, node: dict[str, Any], path: str, *, top_level: bool = False, depth: int = 0) -> str:  # noqa: C901
+    def node(self, node: dict[str, Any], path: str, *, top_level: bool = False, depth: int = 0) -> str:
         """Emit the statements of one node object; returns its subject term."""
         if depth > MAX_DEPTH:
             raise UnsupportedValue(f"nodes nested more than {MAX_DEPTH} deep", path)
         type_key, types = self._types(node, path)
-        reading = self.readings.get(types)
-        if reading is None:
-            reading = self._reading(types)
-        context, handlers, id_keys, known = reading
+        context, handlers, id_keys, known = self.readings.get(types) or self._reading(types)
+        subject = self._subject(node, id_keys, context, known, path)
+        self._emit_types(subject, types, type_key, path)
+        # One pass over the keys: the subject is already known, so each value is emitted as soon as its key is
+        # read (a node's blank node label is still issued before its children's).
+        for key, value in node.items():
+            handler = handlers.get(key)
+            if (handler is None or handler[0] != _PROPERTY or key == type_key) and self._skipped(
+                key, handler, type_key, top_level, path
+            ):
+                continue
+            self._property(subject, key, value, handler, context, known, path, depth)
+        return subject
+
+    def _subject(
+        self, node: dict[str, Any], id_keys: tuple[str, ...], context: ActiveContext, known: dict[str, str], path: str
+    ) -> str:
+        """The node's IRI term, or the next blank node label when it has no id."""
         subject: str | None = None
         for key in id_keys:
             if key in node:
@@ -274,65 +288,91 @@ class _Builder:
         if subject is None:
             subject = f"_:b{self.blank_nodes}"
             self.blank_nodes += 1
-        seen, append = self.seen, self.statements.append
-        type_objects = self.type_objects
+        return subject
+
+    def _emit_types(self, subject: str, types: tuple[str, ...], type_key: str | None, path: str) -> None:
+        seen, type_objects = self.seen, self.type_objects
         for name in types:
             obj = type_objects.get(name) or _type_object(self.top, name, path, type_key)
             marker = (subject, _RDF_TYPE, obj, "T")
             if marker not in seen:
                 seen.add(marker)
-                append((subject, _RDF_TYPE, obj, None))
-        needs_a_look = _NEEDS_A_LOOK.search
-        # One pass over the keys: the subject is already known, so each value is emitted as soon as its key is
-        # read (a node's blank node label is still issued before its children's).
-        for key, value in node.items():
-            handler = handlers.get(key)
-            if handler is None:
-                if top_level and key == "@context":
-                    continue
-                raise UnknownTerm(f"property {key!r} is not defined by the active context", path)
-            kind = handler[0]
-            if kind != _PROPERTY:
-                if kind == _ID or (kind == _TYPE and key == type_key):
-                    continue
-                if kind == _TYPE:
-                    raise UnknownTerm(f"{key!r} is not the type key in every context of the node", path)
-                detail = handler[1] if len(handler) > 1 else "explicitly undefined (null) in the context"
-                raise UnknownTerm(f"property {key!r}: {detail}", path)
-            if key == type_key:
-                raise UnknownTerm(f"{key!r} is not the type key in every context of the node", path)
-            _, predicate, code, suffix, coercion, scoped = handler
-            if key == _STATUS_LIST_INDEX and not (type(value) is str and _DECIMAL.match(value)):
-                raise UnsupportedValue(f"statusListIndex must be a decimal string, not {value!r}", f"{path}.{key}")
-            for item in value if type(value) is list else (value,):
-                kind = type(item)
-                if kind is str and not scoped:
-                    if code == _PLAIN:
-                        if not item.isascii():
-                            _check_utf8(item, path, key)
-                        text = item if needs_a_look(item) is None else _escape(item, path, key)
-                        obj, tag, literal = f'"{text}"', "L", (item, XSD_STRING)
-                    elif code == _TYPED:
-                        if not item.isascii():
-                            _check_utf8(item, path, key)
-                        text = item if needs_a_look(item) is None else _escape(item, path, key)
-                        obj, tag, literal = f'"{text}{suffix}', "LT", (item, coercion)
-                    elif code == _IRI:
-                        obj = known.get(item) or _iri_term(item, context, known, path, key)
-                        tag, literal = "I", None
-                    else:
-                        obj, tag, literal = self.scalar(context, key, handler, item, path)
-                elif kind is dict:
-                    if scoped or code == _REFUSED:
-                        raise UnsupportedValue("a node under a property-scoped, @json or @none term", f"{path}.{key}")
-                    obj, tag, literal = self.node(item, f"{path}.{key}", depth=depth + 1), "I", None
-                else:
-                    obj, tag, literal = self.scalar(context, key, handler, item, path)
-                marker = (subject, predicate, obj, tag)
-                if marker not in seen:
-                    seen.add(marker)
-                    append((subject, predicate, obj, literal))
-        return subject
+                self.statements.append((subject, _RDF_TYPE, obj, None))
+
+    @staticmethod
+    def _skipped(key: str, handler: _Handler | None, type_key: str | None, top_level: bool, path: str) -> bool:
+        """True for a key that emits nothing (an id, the type key, the top-level @context); refuses the others
+        that are not plain properties."""
+        if handler is None:
+            if top_level and key == "@context":
+                return True
+            raise UnknownTerm(f"property {key!r} is not defined by the active context", path)
+        kind = handler[0]
+        if kind == _ID or (kind == _TYPE and key == type_key):
+            return True
+        if kind in (_TYPE, _PROPERTY):  # a type key in some of the node's contexts only
+            raise UnknownTerm(f"{key!r} is not the type key in every context of the node", path)
+        detail = handler[1] if len(handler) > 1 else "explicitly undefined (null) in the context"
+        raise UnknownTerm(f"property {key!r}: {detail}", path)
+
+    def _property(
+        self,
+        subject: str,
+        key: str,
+        value: Any,
+        handler: _Handler,
+        context: ActiveContext,
+        known: dict[str, str],
+        path: str,
+        depth: int,
+    ) -> None:
+        """Emit the statements of one property's value (one or a list)."""
+        predicate = handler[1]
+        if key == _STATUS_LIST_INDEX and not (type(value) is str and _DECIMAL.match(value)):
+            raise UnsupportedValue(f"statusListIndex must be a decimal string, not {value!r}", f"{path}.{key}")
+        seen, append, scoped = self.seen, self.statements.append, handler[5]
+        for item in value if type(value) is list else (value,):
+            if type(item) is str and not scoped:  # most values: one call, not two
+                obj, tag, literal = self._text(context, key, handler, item, known, path)
+            else:
+                obj, tag, literal = self._object(context, key, handler, item, known, path, depth)
+            marker = (subject, predicate, obj, tag)
+            if marker not in seen:
+                seen.add(marker)
+                append((subject, predicate, obj, literal))
+
+    def _object(
+        self,
+        context: ActiveContext,
+        key: str,
+        handler: _Handler,
+        item: Any,
+        known: dict[str, str],
+        path: str,
+        depth: int,
+    ) -> tuple[str, str, tuple[str, str] | None]:
+        """A value that is not a plain string: a node, a boolean, a number, a value under a scoped term."""
+        if type(item) is dict:
+            if handler[5] or handler[2] == _REFUSED:
+                raise UnsupportedValue("a node under a property-scoped, @json or @none term", f"{path}.{key}")
+            return self.node(item, f"{path}.{key}", depth=depth + 1), "I", None
+        return self.scalar(context, key, handler, item, path)
+
+    def _text(
+        self, context: ActiveContext, key: str, handler: _Handler, item: str, known: dict[str, str], path: str
+    ) -> tuple[str, str, tuple[str, str] | None]:
+        """A string value: a plain or typed literal, or an IRI, as the term's definition says."""
+        code = handler[2]
+        if code == _IRI:
+            return known.get(item) or _iri_term(item, context, known, path, key), "I", None
+        if code != _PLAIN and code != _TYPED:
+            return self.scalar(context, key, handler, item, path)
+        if not item.isascii():
+            _check_utf8(item, path, key)
+        text = item if _NEEDS_A_LOOK.search(item) is None else _escape(item, path, key)
+        if code == _PLAIN:
+            return f'"{text}"', "L", (item, XSD_STRING)
+        return f'"{text}{handler[3]}', "LT", (item, handler[4])
 
     @staticmethod
     def scalar(

@@ -1,4 +1,8 @@
-"""Each institution's own name for a learner (LearnerName), read as one join on any queryset that reaches both."""
+"""Each institution's own name for a learner (learners.LearnerName), read as one join on any queryset that reaches both.
+
+It lives in badges, below learners and courses, so the award pages, exports and admin lists of every app can use it:
+it names the learners' table only by relation path, as Award.learner does (decision 0027).
+"""
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce

@@ -94,6 +94,7 @@ class BadgeSerializer(serializers.Serializer):
 
 
 VERDICTS = ["valid", "invalid", "valid_with_warnings"]
+BATCH_VERDICTS = [*VERDICTS, "error"]
 
 
 class BadgeResultSerializer(serializers.Serializer):
@@ -202,12 +203,11 @@ class BatchVerifyRequestSerializer(serializers.Serializer):
 class BatchEntrySerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="The item's position in the request, from 0.")
     verdict = serializers.ChoiceField(
-        choices=[*VERDICTS, "error"], help_text="As a single verification's; `error` when the item is unusable."
+        choices=BATCH_VERDICTS, help_text="As a single verification's; `error` when the item is unusable."
     )
     reasons = serializers.ListField(child=serializers.CharField(), required=False)
     warnings = serializers.ListField(child=serializers.CharField(), required=False)
     results = BadgeResultSerializer(many=True, required=False, help_text="As POST /api/v1/verify answers.")
-    badges = BadgeSummarySerializer(many=True, required=False, help_text="As POST /api/v1/verify answers.")
     badges = BadgeSummarySerializer(many=True, required=False, help_text="As POST /api/v1/verify answers.")
     error = serializers.CharField(
         required=False, help_text="Only for verdict `error`: empty, wrong_type, invalid_base64, deadline, ..."

@@ -80,3 +80,12 @@ def test_non_json_body_is_a_400(course):
     client = client_for(MembershipFactory(issuer=course.issuer, role=Role.AWARDER).user)
     response = client.post("/api/v1/completions", "{not json", content_type="application/json")
     assert response.status_code == 400
+
+
+def test_json_nested_past_the_recursion_limit_is_a_400_not_a_500(course):
+    client = client_for(MembershipFactory(issuer=course.issuer, role=Role.AWARDER).user)
+    client.raise_request_exception = False
+    response = client.post("/api/v1/completions", "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested" in response.json()["detail"]
+    assert Award.objects.count() == 0

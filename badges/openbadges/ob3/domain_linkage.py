@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import jwt as pyjwt
 from cryptography.exceptions import InvalidSignature
@@ -77,15 +77,23 @@ class DomainLinkageError(ValueError):
 # ---------------------------------------------------------------------------------------------------
 
 
-def normalize_origin(value: str) -> str:
-    """``scheme://host[:port]`` in lower case, default ports dropped. A bare host (the spec's own JWT example
-    writes ``identity.foundation``) is read as https. Raises DomainLinkageError for anything else."""
-    if not isinstance(value, str) or not value.strip():
-        raise DomainLinkageError("The origin is empty.")
-    text = value.strip()
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
+def _ascii_host(hostname: str, value: str) -> str:
+    host = hostname.lower()
+    if ":" in host:
+        return f"[{host}]"  # an IPv6 literal
+    if _HOST.fullmatch(host):
+        return host
+    try:
+        host = host.encode("idna").decode("ascii")  # an internationalised name, as DNS and TLS see it
+    except UnicodeError:
+        host = ""
+    if not _HOST.fullmatch(host):
+        raise DomainLinkageError(f"The origin {value!r} has an invalid host name.")
+    return host
+
+
+def _origin_parts(value: str) -> tuple[SplitResult, int | None]:
+    parts = urlsplit(value.strip() if "://" in value else "https://" + value.strip())
     try:
         port = parts.port
     except ValueError:
@@ -94,16 +102,16 @@ def normalize_origin(value: str) -> str:
         raise DomainLinkageError(f"The origin {value!r} is not an http(s) origin.")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise DomainLinkageError(f"The origin {value!r} has a path, query or fragment.")
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    elif not _HOST.fullmatch(host):
-        try:
-            host = host.encode("idna").decode("ascii")  # an internationalised name, as DNS and TLS see it
-        except UnicodeError:
-            host = ""
-        if not _HOST.fullmatch(host):
-            raise DomainLinkageError(f"The origin {value!r} has an invalid host name.")
+    return parts, port
+
+
+def normalize_origin(value: str) -> str:
+    """``scheme://host[:port]`` in lower case, default ports dropped. A bare host (the spec's own JWT example
+    writes ``identity.foundation``) is read as https. Raises DomainLinkageError for anything else."""
+    if not isinstance(value, str) or not value.strip():
+        raise DomainLinkageError("The origin is empty.")
+    parts, port = _origin_parts(value)
+    host = _ascii_host(parts.hostname or "", value)
     default = {"http": 80, "https": 443}[parts.scheme]
     return f"{parts.scheme}://{host}" if port in (None, default) else f"{parts.scheme}://{host}:{port}"
 
@@ -235,16 +243,17 @@ def _public_key(method: Mapping[str, Any]) -> Any:
     raise KeyEncodingError("The verification method has no publicKeyMultibase or publicKeyJwk.")
 
 
+def _names(entry: Any, method_id: str) -> bool:
+    return entry == method_id or (isinstance(entry, Mapping) and entry.get("id") == method_id)
+
+
 def _method(document: Mapping[str, Any], kid: str, did: str) -> Mapping[str, Any]:
-    candidates = [m for m in document.get("verificationMethod") or [] if isinstance(m, Mapping)]
-    candidates += [m for m in document.get("assertionMethod") or [] if isinstance(m, Mapping)]
+    assertion = [e for e in document.get("assertionMethod") or [] if isinstance(e, (str, Mapping))]
+    candidates = [m for m in list(document.get("verificationMethod") or []) + assertion if isinstance(m, Mapping)]
     method = next((m for m in candidates if m.get("id") == kid), None)
     if method is None:
         raise DomainLinkageError(f"The key {kid} is not published in the DID document of {did}.")
-    listed = any(
-        e == kid or (isinstance(e, Mapping) and e.get("id") == kid) for e in document.get("assertionMethod") or []
-    )
-    if not listed:
+    if not any(_names(entry, kid) for entry in assertion):
         raise DomainLinkageError(f"The DID document of {did} does not list {kid} as an assertion method.")
     if method.get("controller") not in (None, did):
         raise DomainLinkageError(f"The key {kid} is controlled by {method.get('controller')}, not by {did}.")
@@ -268,11 +277,8 @@ def _check_signature(parsed: compact_jws.CompactJws, alg: str, public_key: Any) 
         raise DomainLinkageError(str(exc)) from None
 
 
-def _check_claims(claims: Mapping[str, Any], did: str, origin: str, now: datetime) -> None:
-    vc = claims.get("vc")
-    if not isinstance(vc, Mapping):
-        raise DomainLinkageError("The JWT has no vc claim holding the domain linkage credential.")
-    # Both halves of the JWT name the DID: the registered claims and the credential inside.
+def _check_names(claims: Mapping[str, Any], vc: Mapping[str, Any], did: str) -> None:
+    """Both halves of the JWT name the DID: the registered claims and the credential inside."""
     for name in ("iss", "sub"):
         if claims.get(name) != did:
             raise DomainLinkageError(f"The JWT's {name} claim is {claims.get(name)!r}, not {did}.")
@@ -283,15 +289,21 @@ def _check_claims(claims: Mapping[str, Any], did: str, origin: str, now: datetim
         raise DomainLinkageError(f"The credential's subject is not {did}.")
     if DID_CONFIGURATION_CONTEXT not in _as_list(vc.get("@context")):
         raise DomainLinkageError("The credential does not use the DID configuration context.")
-    types = _as_list(vc.get("type"))
-    if "VerifiableCredential" not in types or "DomainLinkageCredential" not in types:
+    if not {"VerifiableCredential", "DomainLinkageCredential"} <= set(_as_list(vc.get("type"))):
         raise DomainLinkageError("The credential is not a DomainLinkageCredential.")
+
+
+def _check_origin(vc: Mapping[str, Any], origin: str) -> None:
     try:
-        claimed = normalize_origin(subject.get("origin"))
+        claimed = normalize_origin(vc["credentialSubject"].get("origin"))
     except DomainLinkageError:
         raise DomainLinkageError("The credential names no valid origin.") from None
     if claimed != origin:
         raise DomainLinkageError(f"The credential links {claimed}, not {origin}.")
+
+
+def _check_dates(claims: Mapping[str, Any], vc: Mapping[str, Any], now: datetime) -> None:
+    """The dates are judged once both halves agree on them, so neither half alone can extend the linkage."""
     nbf, exp = _epoch(claims.get("nbf"), "nbf"), _epoch(claims.get("exp"), "exp")
     issued = _date_epoch(vc.get("issuanceDate"), "issuanceDate")
     expires = _date_epoch(vc.get("expirationDate"), "expirationDate")
@@ -303,6 +315,36 @@ def _check_claims(claims: Mapping[str, Any], did: str, origin: str, now: datetim
     if moment >= exp:
         when = datetime.fromtimestamp(exp, UTC).strftime("%Y-%m-%d")
         raise DomainLinkageError(f"The domain linkage expired on {when}.")
+
+
+def _check_claims(claims: Mapping[str, Any], did: str, origin: str, now: datetime) -> None:
+    vc = claims.get("vc")
+    if not isinstance(vc, Mapping):
+        raise DomainLinkageError("The JWT has no vc claim holding the domain linkage credential.")
+    _check_names(claims, vc, did)
+    _check_origin(vc, origin)
+    _check_dates(claims, vc, now)
+
+
+def _check_header(header: Mapping[str, Any], did: str) -> tuple[str, str]:
+    alg, kid = header.get("alg"), header.get("kid")
+    if alg not in ACCEPTED_ALGORITHMS:
+        raise DomainLinkageError(f"The JWT algorithm {alg!r} is not accepted ({', '.join(ACCEPTED_ALGORITHMS)}).")
+    if not isinstance(kid, str) or "#" not in kid:
+        raise DomainLinkageError("The JWT header names no key (kid).")
+    if did_from_verification_method(kid) != did:
+        raise DomainLinkageError(f"The JWT was signed by a key of {did_from_verification_method(kid)}, not of {did}.")
+    return alg, kid
+
+
+def _did_document(did: str, resolve_did: ResolveDid) -> Mapping[str, Any]:
+    try:
+        document = resolve_did(did)
+    except Exception as exc:  # noqa: BLE001 - a resolver failure is a reason, not a crash
+        raise DomainLinkageError(f"The DID document of {did} could not be fetched: {exc}") from None
+    if not isinstance(document, Mapping) or document.get("id") != did:
+        raise DomainLinkageError(f"The document fetched for {did} is not its DID document.")
+    return document
 
 
 def verify_domain_linkage_jwt(
@@ -317,13 +359,7 @@ def verify_domain_linkage_jwt(
         parsed = compact_jws.parse(token)
     except compact_jws.CompactJwsError as exc:
         raise DomainLinkageError(str(exc)) from None
-    alg, kid = parsed.header.get("alg"), parsed.header.get("kid")
-    if alg not in ACCEPTED_ALGORITHMS:
-        raise DomainLinkageError(f"The JWT algorithm {alg!r} is not accepted ({', '.join(ACCEPTED_ALGORITHMS)}).")
-    if not isinstance(kid, str) or "#" not in kid:
-        raise DomainLinkageError("The JWT header names no key (kid).")
-    if did_from_verification_method(kid) != did:
-        raise DomainLinkageError(f"The JWT was signed by a key of {did_from_verification_method(kid)}, not of {did}.")
+    alg, kid = _check_header(parsed.header, did)
     try:
         claims = json.loads(parsed.payload)
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -331,13 +367,7 @@ def verify_domain_linkage_jwt(
     if not isinstance(claims, dict):
         raise DomainLinkageError("The JWT payload is not a JSON object.")
     _check_claims(claims, did, origin, now)
-    try:
-        document = resolve_did(did)
-    except Exception as exc:  # noqa: BLE001 - a resolver failure is a reason, not a crash
-        raise DomainLinkageError(f"The DID document of {did} could not be fetched: {exc}") from None
-    if not isinstance(document, Mapping) or document.get("id") != did:
-        raise DomainLinkageError(f"The document fetched for {did} is not its DID document.")
-    method = _method(document, kid, did)
+    method = _method(_did_document(did, resolve_did), kid, did)
     try:
         public_key = _public_key(method)
     except (KeyEncodingError, ValueError) as exc:
@@ -362,26 +392,43 @@ class LinkageOutcome:
     message: str
 
 
-def _claims_did(entry: Any, did: str) -> bool:
-    """Whether an entry claims to be about ``did`` (read without verifying, only to pick what to verify)."""
-    if isinstance(entry, Mapping):
-        subject = entry.get("credentialSubject")
-        return _issuer_of(entry) == did or (isinstance(subject, Mapping) and subject.get("id") == did)
-    if not isinstance(entry, str):
-        return False
+def _unverified_jwt(entry: str) -> tuple[Mapping[str, Any], dict[str, Any]] | None:
+    """The header and claims of a JWT entry, NOT verified; None if it is not a JWT with a JSON object payload."""
     try:
         parsed = compact_jws.parse(entry)
         claims = json.loads(parsed.payload)
     except (compact_jws.CompactJwsError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return (parsed.header, claims) if isinstance(claims, dict) else None
+
+
+def _subject_id(vc: Any) -> Any:
+    subject = vc.get("credentialSubject") if isinstance(vc, Mapping) else None
+    return subject.get("id") if isinstance(subject, Mapping) else None
+
+
+def _claims_did(entry: Any, did: str) -> bool:
+    """Whether an entry claims to be about ``did`` (read without verifying, only to pick what to verify)."""
+    if isinstance(entry, Mapping):
+        return did in (_issuer_of(entry), _subject_id(entry))
+    read = _unverified_jwt(entry) if isinstance(entry, str) else None
+    if read is None:
         return False
-    if not isinstance(claims, dict):
-        return False
+    header, claims = read
     vc = claims.get("vc") if isinstance(claims.get("vc"), Mapping) else {}
-    subject = vc.get("credentialSubject") if isinstance(vc.get("credentialSubject"), Mapping) else {}
-    kid = parsed.header.get("kid")
-    return did in (claims.get("iss"), claims.get("sub"), _issuer_of(vc), subject.get("id")) or (
-        isinstance(kid, str) and did_from_verification_method(kid) == did
-    )
+    kid = header.get("kid")
+    named = (claims.get("iss"), claims.get("sub"), _issuer_of(vc), _subject_id(vc))
+    return did in named or (isinstance(kid, str) and did_from_verification_method(kid) == did)
+
+
+def _resource_problem(resource: Any) -> str | None:
+    if not isinstance(resource, Mapping) or not isinstance(resource.get("linked_dids"), list):
+        return "The DID configuration is not valid: it has no linked_dids list."
+    if DID_CONFIGURATION_CONTEXT not in _as_list(resource.get("@context")):
+        return "The DID configuration does not use the DIF context."
+    if len(resource["linked_dids"]) > MAX_LINKED_DIDS:
+        return f"The DID configuration lists more than {MAX_LINKED_DIDS} DIDs."
+    return None
 
 
 def verify_did_configuration(
@@ -392,20 +439,14 @@ def verify_did_configuration(
     Confirmed as soon as one JWT entry for the DID verifies (a site may list an expired credential beside its
     replacement); otherwise the first entry's reason is given."""
     origin = normalize_origin(origin)
-    if not isinstance(resource, Mapping) or not isinstance(resource.get("linked_dids"), list):
-        return LinkageOutcome(False, "malformed", "The DID configuration is not valid: it has no linked_dids list.")
-    if DID_CONFIGURATION_CONTEXT not in _as_list(resource.get("@context")):
-        return LinkageOutcome(False, "malformed", "The DID configuration does not use the DIF context.")
-    entries = resource["linked_dids"]
-    if len(entries) > MAX_LINKED_DIDS:
-        return LinkageOutcome(False, "malformed", f"The DID configuration lists more than {MAX_LINKED_DIDS} DIDs.")
-    mine = [e for e in entries if _claims_did(e, did)]
+    problem = _resource_problem(resource)
+    if problem is not None:
+        return LinkageOutcome(False, "malformed", problem)
+    mine = [e for e in resource["linked_dids"] if _claims_did(e, did)]
     if not mine:
         return LinkageOutcome(False, "no_linkage", "The website's DID configuration does not name this issuer's DID.")
     first_problem = None
-    for entry in mine:
-        if not isinstance(entry, str):
-            continue
+    for entry in (e for e in mine if isinstance(e, str)):
         try:
             verify_domain_linkage_jwt(token=entry, did=did, origin=origin, resolve_did=resolve_did, now=now)
         except DomainLinkageError as exc:

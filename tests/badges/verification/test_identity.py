@@ -325,3 +325,40 @@ def test_missing_registry_file_and_incomplete_setting_are_check_errors(settings,
     assert [e.id for e in registries.check_trust_registries(None)] == ["laurel.E031", "laurel.E030"]
     settings.VERIFY_TRUST_REGISTRIES = [{"name": "Fine", "path": _registry(tmp_path / "ok.json", {})}]
     assert registries.check_trust_registries(None) == []
+
+
+def test_a_website_on_a_private_address_is_never_fetched(origin, settings):
+    award = issue()
+    Issuer.objects.filter(pk=award.issuer_id).update(url=origin + "/")
+    settings.VERIFY_ALLOW_PRIVATE_NETWORKS = False
+    report = verify_input(text=json.dumps(award.ob3_credential))
+    assert report.verdict == "valid" and Website.hits == []
+    domain = report.results[0].issuer["domain"]
+    assert domain == {
+        "confirmed": False,
+        "domain": origin.removeprefix("http://"),
+        "message": f"The issuer's domain {origin.removeprefix('http://')} is not confirmed: "
+        "the issuer's website could not be reached.",
+    }
+
+
+def test_text_quoted_from_the_website_is_always_encodable(client, kit, origin):
+    token = _resign_claims(kit, origin, lambda claims: claims["vc"].update(issuer="did:web:\ud800"))
+    _publish(token)
+    response = client.post(
+        "/api/v1/verify", {"credential": json.dumps(kit.signed_credential())}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    domain = response.json()["results"][0]["issuer"]["domain"]
+    assert domain["confirmed"] is False and "issued by" in domain["message"]
+
+
+def _resign_claims(kit, origin, change):
+    import base64
+
+    import jwt as pyjwt
+
+    token = _linkage(kit, origin)
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    change(claims)
+    return pyjwt.encode(claims, kit.ed_keys[-1], algorithm="EdDSA", headers={"kid": kit.method_id()})

@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from badges.models import Award
 from badges.public_urls import assertion_url
 from badges.services import AwardError, award_renew
-from badges.verification.award import award_verdict_document, verify_award_by_public_id
+from badges.verification.award import award_verdict_json, verify_award_by_public_id
 from badges.verification.services import (
     VerificationInputError,
     verify_input,
@@ -168,11 +168,11 @@ class AwardVerifyView(_VerificationView):
     def get(self, request: Request, public_id: str) -> HttpResponse:
         if request.accepted_renderer.format != "json":  # the browsable API
             return self._answer(public_id)
-        # The hot path: the remembered verdict, already displayable, rendered by plain JSON (decision 0024).
-        document = award_verdict_document(public_id=public_id)
-        if document is None:
+        # The hot path: the remembered answer, ready to send (decision 0024; badges.api.fast_path sends the same).
+        body = award_verdict_json(public_id=public_id)
+        if body is None:
             return _error("not_found", "No badge with this id was issued here.", status.HTTP_404_NOT_FOUND)
-        response = HttpResponse(JSONRenderer().render(document), content_type="application/json")
+        response = HttpResponse(body, content_type="application/json")
         response["Cache-Control"] = "public, max-age=60"
         return response
 

@@ -8,6 +8,8 @@ reads and no SQL; a verdict stored from a state that changed meanwhile carries a
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -52,9 +54,16 @@ def award_verifiable(*, public_id: str) -> Award | None:
     )
 
 
-def _verdict_key(public_id: str) -> str:
-    # Per language: the answer's summary ("Valid", "The issuer revoked this badge.") is in the caller's language.
-    return f"laurel:verify-award:{public_id}:{get_language() or settings.LANGUAGE_CODE}"
+def _verdict_key(public_id: str, language: str | None = None) -> str:
+    # Per language: the answer's summary ("Valid", "The issuer revoked this badge.") may be in the caller's language.
+    return f"laurel:verify-award:{public_id}:{language or get_language() or settings.LANGUAGE_CODE}"
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    """The answer's bytes, as DRF's JSONRenderer writes them by default (compact, UTF-8, no NaN, U+2028/9 escaped),
+    so the API view and the fast path (badges.api.fast_path) send the same bytes."""
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
 def _verdict_seconds(award: Award, now: float) -> int:
@@ -106,9 +115,15 @@ def verify_award_report(*, award: Award, email: str = "") -> VerificationReport:
     return _from_data(_report_data(_award_reports(award)), recipient=recipient)
 
 
-def _remembered(public_id: str) -> dict[str, Any] | None:
+# Public ids are url-safe base64 (issuers.public_ids); anything else names no award and never reaches the cache.
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def _remembered(public_id: str, language: str | None = None) -> dict[str, Any] | None:
     """The remembered verdict of the award, if both of its stamps still match: two cache reads, no SQL."""
-    verdict_key, award_stamp = _verdict_key(public_id), award_stamp_key(public_id)
+    if not _PUBLIC_ID.fullmatch(public_id):
+        return None
+    verdict_key, award_stamp = _verdict_key(public_id, language), award_stamp_key(public_id)
     found = cache.get_many([verdict_key, award_stamp])
     entry: dict[str, Any] | None = found.get(verdict_key)
     if entry is None or found.get(award_stamp) != entry["award_stamp"] or time.time() >= entry["until"]:
@@ -125,6 +140,8 @@ def _verify_and_remember(public_id: str) -> tuple[Award, dict[str, Any]] | None:
     verification reads): a revocation, correction, list change or key change committing at any point drops a
     stamp this verdict already carries, so it is never served (decision 0024).
     """
+    if not _PUBLIC_ID.fullmatch(public_id):
+        return None
     if cache.get(award_stamp_key(public_id)) is None and not _verifiable.filter(public_id=public_id).exists():
         return None  # no stamp is made for an id a stranger typed: the cache holds stamps of real awards only
     (award_stamp,) = stamps([award_stamp_key(public_id)])
@@ -140,21 +157,22 @@ def _verify_and_remember(public_id: str) -> tuple[Award, dict[str, Any]] | None:
         "award_stamp": award_stamp,
         "issuer_stamp": issuer_stamp,
         "until": now + seconds,
-        "data": data,  # the checks, for a recipient check added per call
-        "document": displayable(_from_data(data, recipient=None).to_dict()),  # the answer without one, ready
+        # The checks, for a recipient check added per call: JSON bytes, so a hit that does not need them (the
+        # API's GET, the fast path) does not pay for unpickling them.
+        "data": json.dumps(data).encode(),
+        # The API's answer without a recipient check, ready to send.
+        "json": _json(displayable(_from_data(data, recipient=None).to_dict())),
     }
     if seconds > 0:
         cache.set(_verdict_key(public_id), entry, seconds)
     return award, entry
 
 
-def award_verdict_document(*, public_id: str) -> dict[str, Any] | None:
-    """The verdict on the award with this public id as the API answers it (no recipient check), remembered until
-    the award, its issuer's status lists or its issuer's keys change; None when no award with this id was issued.
-
-    A remembered verdict costs two cache reads and no SQL, and is already displayable (badges.verification.text);
-    the verification is counted in memory and written in batches (badges.counters).
-    """
+def award_verdict_json(*, public_id: str) -> bytes | None:
+    """The verdict on the award with this public id as the API answers it (JSON, no recipient check), remembered
+    until the award, its issuer's status lists or its issuer's keys change; None when no award with this id was
+    issued. A remembered verdict costs two cache reads and no SQL; the verification is counted in memory and
+    written in batches (badges.counters)."""
     entry = _remembered(public_id)
     if entry is None:
         verified = _verify_and_remember(public_id)
@@ -162,7 +180,14 @@ def award_verdict_document(*, public_id: str) -> dict[str, Any] | None:
             return None
         entry = verified[1]
     award_verification_count_soon(public_id=public_id)
-    return entry["document"]
+    return entry["json"]
+
+
+def award_verdict_json_remembered(*, public_id: str, language: str) -> bytes | None:
+    """The remembered answer in `language` if there is one whose stamps still match, else None (nothing is
+    verified, nothing counted): for the fast path, which counts what it serves."""
+    entry = _remembered(public_id, language)
+    return entry["json"] if entry is not None else None
 
 
 def verify_award_by_public_id(*, public_id: str, email: str = "") -> VerificationReport | None:
@@ -180,9 +205,10 @@ def verify_award_by_public_id(*, public_id: str, email: str = "") -> Verificatio
         award, entry = verified
     award_verification_count_soon(public_id=public_id)
     if not email:
-        return _from_data(entry["data"], recipient=None)
+        return _from_data(json.loads(entry["data"]), recipient=None)
     if award is None:
         award = award_verifiable(public_id=public_id)
         if award is None:  # gone since the verdict was remembered (never: awards are not deleted)
             return None
-    return _from_data(entry["data"], recipient=ob3_recipient_matches(credential=award.ob3_credential, email=email))
+    recipient = ob3_recipient_matches(credential=award.ob3_credential, email=email)
+    return _from_data(json.loads(entry["data"]), recipient=recipient)

@@ -326,3 +326,21 @@ def test_an_unknown_id_leaves_nothing_in_the_cache(client):
     for public_id in ("doesnotexist", "A" * 32, "x-y_z", "\U0005679f\u00db\u00ac", "a b", "A" * 200):
         assert client.get(f"/api/v1/awards/{public_id}/verify").status_code == 404
     assert [k for k in cache._cache if "throttle" not in k] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_left_pending_when_calls_stop_are_written_by_the_timer(client, settings):
+    """The dashboard is at most VERIFY_COUNT_FLUSH_SECONDS behind: nobody calls again, the timer writes the rest
+    (on its own thread and database connection, as in a gunicorn worker)."""
+    import time
+
+    settings.VERIFY_COUNT_FLUSH_SECONDS = 0.5
+    award = issue()
+    for _ in range(3):
+        verify(client, award)
+    assert Award.objects.get(pk=award.pk).verification_count == 1
+    deadline = time.monotonic() + 10
+    while Award.objects.get(pk=award.pk).verification_count < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert Award.objects.get(pk=award.pk).verification_count == 3
+    assert counters._pending.timer is None and not counters._pending.counts

@@ -54,7 +54,8 @@ class BadgeReport(CheckedResult):
             "expires": self.expires,
             "recipient_name": self.recipient_name,
             "proof": self.proof,
-            "checks": [c.to_dict() for c in self.checks],
+            # Built directly rather than by dataclasses.asdict (a deep copy): the per-award API answers from here.
+            "checks": [{"name": c.name, "ok": c.ok, "message": c.message, "severity": c.severity} for c in self.checks],
         }
 
     @classmethod

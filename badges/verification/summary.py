@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.utils import formats, translation
-from django.utils.translation import gettext, pgettext
+from django.utils import formats
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
 from badges.openbadges.checks import Check
 
@@ -166,28 +166,30 @@ class BadgeSummary:
         return self._pick(lambda p: p.recipient_name)
 
     def headline(self) -> str:
-        return {
-            "valid": pgettext("verification outcome", "Valid"),
-            "not_valid": pgettext("verification outcome", "Not valid"),
-            "could_not_check": pgettext("verification outcome", "Could not check"),
-        }[self.outcome]
+        """Valid, Not valid or Could not check, in the active language."""
+        return str(_HEADLINES[self.outcome])
 
     def reason(self) -> str:
         """One sentence, in the active language."""
         params = dict(self.reason_params)
-        for key in ("date",):
-            if key in params:
-                params[key] = long_date(params[key])
-        return _REASONS[self.reason_code]() % params
+        if "date" in params:
+            params["date"] = long_date(params["date"])
+        return gettext(_REASONS[self.reason_code]) % params
+
+    def reason_en(self) -> str:
+        """The same sentence in English (the message ids are English), without switching the active language."""
+        params = dict(self.reason_params)
+        if "date" in params:
+            parsed = parse_date(params["date"])
+            params["date"] = f"{parsed.day} {_MONTHS_EN[parsed.month - 1]} {parsed.year}" if parsed else params["date"]
+        return _REASONS[self.reason_code] % params
 
     def to_dict(self) -> dict[str, Any]:
         """The API's entry: outcome, headline and reason in English, and which results are this badge's proofs."""
-        with translation.override("en"):
-            headline, reason = self.headline(), self.reason()
         return {
             "outcome": self.outcome,
-            "headline": headline,
-            "reason": reason,
+            "headline": _HEADLINES_EN[self.outcome],
+            "reason": self.reason_en(),
             "name": self.name,
             "issuer": {"id": self.first.issuer.get("id"), "name": self._pick(lambda p: p.issuer.get("name"))},
             "recipient_name": self.recipient_name,
@@ -201,39 +203,61 @@ class BadgeSummary:
         }
 
 
-# Each reason is one sentence. Translated when rendered, so the same summary serves the page in French and the API.
+_HEADLINES = {
+    "valid": pgettext_lazy("verification outcome", "Valid"),
+    "not_valid": pgettext_lazy("verification outcome", "Not valid"),
+    "could_not_check": pgettext_lazy("verification outcome", "Could not check"),
+}
+_HEADLINES_EN = {"valid": "Valid", "not_valid": "Not valid", "could_not_check": "Could not check"}
+_MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+# Each reason is one sentence, marked here and translated when rendered (BadgeSummary.reason), so the same summary
+# serves the page in the reader's language and the API in English (the message ids themselves).
 _REASONS = {
-    "valid": lambda: gettext("The issuer's signature holds, the issuer has not revoked it and it has not expired."),
-    "valid_warning": lambda: gettext(
+    "valid": gettext_noop("The issuer's signature holds, the issuer has not revoked it and it has not expired."),
+    "valid_warning": gettext_noop(
         "The badge is genuine and current, but one thing could not be confirmed (see the technical details)."
     ),
-    "revoked": lambda: gettext("The issuer revoked this badge."),
-    "revoked_reason": lambda: gettext("The issuer revoked this badge, giving this reason: %(reason)s"),
-    "suspended": lambda: gettext("The issuer has suspended this badge."),
-    "status_unreadable": lambda: gettext("The issuer's revocation list for this badge is not trustworthy."),
-    "tampered": lambda: gettext("The badge was altered after it was signed."),
-    "not_signed": lambda: gettext("The badge is not properly signed by its issuer."),
-    "wrong_key": lambda: gettext("The badge was not signed with a key its issuer published."),
-    "withdrawn": lambda: gettext("The issuer's site no longer confirms this badge."),
-    "refused_address": lambda: gettext("The badge's address is not a public web address, so it cannot be verified."),
-    "bad_answer": lambda: gettext("The issuer's site did not give a usable answer for this badge."),
-    "expired": lambda: gettext("This badge expired on %(date)s."),
-    "expired_unknown": lambda: gettext("This badge's expiry date cannot be read."),
-    "not_yet_valid": lambda: gettext("This badge is not valid until %(date)s."),
-    "no_issue_date": lambda: gettext("This badge has no readable issue date."),
-    "recipient": lambda: gettext("This badge was not issued to the e-mail address you gave."),
-    "malformed": lambda: gettext("This is not a well-formed Open Badge."),
-    "issuer_unconfirmed": lambda: gettext("The issuer this badge names could not be confirmed."),
-    "origin": lambda: gettext("The badge is not hosted where its issuer allows."),
-    "other": lambda: gettext("The badge failed a check (see the technical details)."),
-    "mismatch": lambda: gettext("The image holds two different badges (“%(first)s” and “%(second)s”)."),
-    "timeout": lambda: gettext("The issuer's site did not answer in time."),
-    "unreachable_site": lambda: gettext("The issuer's site could not be reached."),
-    "unreachable_keys": lambda: gettext("The issuer's public keys could not be fetched."),
-    "unreachable_status": lambda: gettext(
+    "revoked": gettext_noop("The issuer revoked this badge."),
+    "revoked_reason": gettext_noop("The issuer revoked this badge, giving this reason: %(reason)s"),
+    "suspended": gettext_noop("The issuer has suspended this badge."),
+    "status_unreadable": gettext_noop("The issuer's revocation list for this badge is not trustworthy."),
+    "tampered": gettext_noop("The badge was altered after it was signed."),
+    "not_signed": gettext_noop("The badge is not properly signed by its issuer."),
+    "wrong_key": gettext_noop("The badge was not signed with a key its issuer published."),
+    "withdrawn": gettext_noop("The issuer's site no longer confirms this badge."),
+    "refused_address": gettext_noop("The badge's address is not a public web address, so it cannot be verified."),
+    "bad_answer": gettext_noop("The issuer's site did not give a usable answer for this badge."),
+    "expired": gettext_noop("This badge expired on %(date)s."),
+    "expired_unknown": gettext_noop("This badge's expiry date cannot be read."),
+    "not_yet_valid": gettext_noop("This badge is not valid until %(date)s."),
+    "no_issue_date": gettext_noop("This badge has no readable issue date."),
+    "recipient": gettext_noop("This badge was not issued to the e-mail address you gave."),
+    "malformed": gettext_noop("This is not a well-formed Open Badge."),
+    "issuer_unconfirmed": gettext_noop("The issuer this badge names could not be confirmed."),
+    "origin": gettext_noop("The badge is not hosted where its issuer allows."),
+    "other": gettext_noop("The badge failed a check (see the technical details)."),
+    "mismatch": gettext_noop("The image holds two different badges (“%(first)s” and “%(second)s”)."),
+    "timeout": gettext_noop("The issuer's site did not answer in time."),
+    "unreachable_site": gettext_noop("The issuer's site could not be reached."),
+    "unreachable_keys": gettext_noop("The issuer's public keys could not be fetched."),
+    "unreachable_status": gettext_noop(
         "The issuer's revocation list could not be fetched, so whether it was revoked is unknown."
     ),
-    "nothing": lambda: gettext("No badge was found in what was given."),
+    "nothing": gettext_noop("No badge was found in what was given."),
 }
 
 

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -80,8 +79,7 @@ def _post(request: HttpRequest) -> HttpResponse:
     token = batch_results_keep(results=results)
     counts = {key: sum(1 for r in results if r.outcome == key) for key in OUTCOMES}
     table = [asdict(r) for r in results]
-    download = reverse("verify-batch-csv", kwargs={"token": token})
-    return _page(request, BatchVerifyForm(), results=table, counts=counts, download=download)
+    return _page(request, BatchVerifyForm(), results=table, counts=counts, token=token)
 
 
 @csrf_exempt  # CSRF is checked in _post, after the upload cap is installed (it must precede reading the body)

@@ -234,3 +234,26 @@ def test_a_server_error_is_could_not_check_and_a_404_is_not_valid(private_fetche
         server.server_close()
     assert (down["outcome"], down["reason"]) == ("could_not_check", "The issuer's site could not be reached.")
     assert (gone["outcome"], gone["reason"]) == ("not_valid", "The issuer's site no longer confirms this badge.")
+
+
+def test_the_api_answers_one_badge_entry_and_documents_it(client):
+    award = issue()
+    answer = client.post("/api/v1/verify", {"url": award.ob2_assertion["id"]}, content_type="application/json").json()
+    assert [b["outcome"] for b in answer["badges"]] == ["valid"] and len(answer["results"]) == 1
+    by_id = client.get(f"/api/v1/awards/{award.public_id}/verify").json()
+    assert [(b["headline"], len(b["proofs"])) for b in by_id["badges"]] == [("Valid", 2)]
+    schema = json.loads(client.get("/api/v1/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
+    components = schema["components"]["schemas"]
+    assert "badges" in components["VerifyResponse"]["properties"]
+    assert set(components["BadgeSummary"]["properties"]) >= {"outcome", "headline", "reason", "proofs"}
+
+
+def test_the_api_answers_in_english_whatever_the_readers_language(client):
+    award = issue(expired=True)
+    answer = client.post(
+        "/api/v1/verify", {"credential": award.ob3_jwt}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="fr"
+    ).json()
+    [badge] = answer["badges"]
+    assert badge["headline"] == "Not valid" and badge["reason"].startswith("This badge expired on ")
+    with translation.override("en"):
+        assert long_date(award.ob3_credential["validUntil"]) in badge["reason"]

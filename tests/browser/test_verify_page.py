@@ -3,10 +3,13 @@ phone (320 and 390 px) and desktop (1280 px) widths — no horizontal overflow e
 (long DIDs, key ids and URLs wrap) — and the public badge page's "Verify this badge" link verifying at once."""
 
 import json
+from urllib.parse import quote
 
 import pytest
+from django.utils import translation
 
 from badges.services import award_revoke
+from badges.verification.summary import long_date
 from tests.badges.verification.issued import issue
 from tests.browser.admin_pages import Watch
 from tests.browser.conftest import screenshot
@@ -89,3 +92,28 @@ def test_verify_this_badge_link_on_the_public_page_verifies_at_once(site, new_pa
     assert scroll_width <= inner_width, page.evaluate(_OVERFLOWING)
     screenshot(page, "verify-from-badge-page-390")
     watch.assert_clean()
+
+
+def test_dates_in_the_readers_language(site, new_page, settings):
+    settings.VERIFY_THROTTLE_RATE = "1000/minute"
+    award = issue()
+    page = new_page(locale="fr-FR", width=390, height=844)
+    page.goto(f"{site}/verify?url={quote(award.ob2_assertion['id'], safe='')}")
+    with translation.override("fr"):
+        expected = long_date(award.ob2_assertion["issuedOn"])
+    assert page.locator(".verified-claims time").first.inner_text() == expected
+    assert expected.split()[1] in {
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    }
+    screenshot(page, "verify-valid-fr-390")

@@ -41,6 +41,8 @@ CHECK_LABELS = {
     "expiration": _("Not expired"),
     "badge_class": _("Badge and criteria"),
     "recipient": _("Recipient"),
+    "issuer_domain": _("Issuer's domain"),
+    "registry": _("Trust registry"),
 }
 GENERATIONS = {"ob2": _("Open Badges 2.0"), "ob3": _("Open Badges 3.0")}
 FORMS = {

@@ -3,12 +3,6 @@ server: moto's standalone server, started here as a process of its own on 127.0.
 django-storages and boto3 exactly as MinIO or AWS would be. Nothing of the client is mocked."""
 
 import re
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,77 +13,29 @@ from badges.models import Award, AwardStatus, BadgeClass
 from badges.openbadges.baking.png import unbake_png
 from badges.storage import storage_from_url
 from courses.services import enrolment_complete
-from tests.conftest import skip_or_fail
 from tests.factories import EnrolmentFactory, MembershipFactory
 from tests.integration.harness import free_port
+from tests.integration.s3 import ACCESS_KEY, REGION, SECRET_KEY, Bucket, S3Server, require_s3_packages
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
-def s3_endpoint():
-    """moto's S3 API server on a free loopback port, for this module."""
-    try:
-        import boto3  # noqa: F401
-        import moto.server  # noqa: F401
-        import storages.backends.s3  # noqa: F401
-    except ImportError as exc:
-        skip_or_fail(f"moto's S3 server, boto3 or django-storages is missing ({exc}); `make install` installs them")
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError("moto's S3 server did not start") from None
-            time.sleep(0.1)
-    yield endpoint
-    server.terminate()
-    server.wait(timeout=10)
-
-
-class Bucket:
-    """A bucket of the test's own, read with a boto3 client independent of the platform's storage."""
-
-    def __init__(self, endpoint: str) -> None:
-        import boto3
-
-        self.name = f"laurel-{uuid.uuid4().hex[:12]}"
-        self.client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name=REGION,
-            aws_access_key_id="laurel-test",
-            aws_secret_access_key="laurel-test-secret",
-        )
-        self.client.create_bucket(Bucket=self.name)
-
-    def keys(self, prefix: str = "") -> list[str]:
-        listing = self.client.list_objects_v2(Bucket=self.name, Prefix=prefix)
-        return sorted(item["Key"] for item in listing.get("Contents", []))
-
-    def read(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+def s3_server():
+    require_s3_packages()
+    server = S3Server()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def bucket(s3_endpoint, settings, monkeypatch, tmp_path):
+def bucket(s3_server, settings, monkeypatch, tmp_path):
     """The platform's default storage set from a STORAGE_URL naming a fresh bucket on the server."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "laurel-test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "laurel-test-secret")
-    created = Bucket(s3_endpoint)
-    url = f"s3://{created.name}?endpoint_url={s3_endpoint}&region_name={REGION}&addressing_style=path"
-    settings.STORAGES = {**settings.STORAGES, "default": storage_from_url(url)}
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    created = Bucket(s3_server)
+    settings.STORAGES = {**settings.STORAGES, "default": storage_from_url(created.storage_url)}
     settings.MEDIA_ROOT = tmp_path / "must-stay-empty"
     yield created
     assert not settings.MEDIA_ROOT.exists(), "a file went to the local disk instead of the store"
@@ -189,12 +135,9 @@ def test_artwork_uploaded_in_the_admin_goes_to_the_store_without_overwriting(cli
 
 def test_an_unreachable_store_leaves_the_award_pending_for_a_retry(settings, monkeypatch, tmp_path):
     """A store that does not answer is a transient failure: the batch is retried later, nothing is published."""
-    try:
-        import storages.backends.s3  # noqa: F401
-    except ImportError as exc:
-        skip_or_fail(f"django-storages is missing ({exc})")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "laurel-test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "laurel-test-secret")
+    require_s3_packages()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     created = enrolment_complete(actor=None, enrolment=EnrolmentFactory())  # artwork on the local disk
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there

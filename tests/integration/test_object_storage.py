@@ -3,9 +3,11 @@ server: moto's standalone server, started here as a process of its own on 127.0.
 django-storages and boto3 exactly as MinIO or AWS would be. Nothing of the client is mocked."""
 
 import re
+import shutil
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from badges.issuing import OB2_KEYWORD, TransientIssueError, award_issue, awards_issue
@@ -13,8 +15,9 @@ from badges.models import Award, AwardStatus, BadgeClass
 from badges.openbadges.baking.png import unbake_png
 from badges.storage import storage_from_url
 from courses.services import enrolment_complete
-from tests.factories import EnrolmentFactory, MembershipFactory
-from tests.integration.harness import free_port
+from tests.conftest import skip_or_fail
+from tests.factories import CourseFactory, EnrolmentFactory, MembershipFactory
+from tests.integration.harness import Platform, RedisServer, free_port, wait_until
 from tests.integration.s3 import ACCESS_KEY, REGION, SECRET_KEY, Bucket, S3Server, require_s3_packages
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -154,3 +157,36 @@ def _svg(colour: str) -> bytes:
         b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
         b'<circle cx="32" cy="32" r="30" fill="' + colour.encode() + b'"/></svg>'
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_issues_into_the_store_named_by_its_environment(bucket, tmp_path, settings):
+    """The worker is another process configured only by its environment (STORAGE_URL and the store's keys), as on
+    another host: every badge it bakes is in the bucket once, none on its disk."""
+    if connection.vendor != "postgresql":
+        skip_or_fail("the worker integration tests need PostgreSQL (set DATABASE_URL; `bash .ci/run` does)")
+    if shutil.which("redis-server") is None:
+        skip_or_fail("the worker integration tests need redis-server on PATH")
+    redis_server = RedisServer()
+    redis_server.start()
+    platform = Platform(redis_server=redis_server, workdir=tmp_path / "platform")
+    platform.env.update(
+        {"STORAGE_URL": bucket.storage_url, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+    )
+    try:
+        course = CourseFactory()  # its artwork goes to the bucket (this process's storage is the same store)
+        rows = [f"learner{i}@example.org,Learner {i},{course.code},yes" for i in range(40)]
+        csv = tmp_path / "40.csv"
+        csv.write_text("email,name,course,completed\n" + "\n".join(rows) + "\n")
+        platform.start_worker()
+        result = platform.manage("import_completions", "--issuer", course.issuer.slug, str(csv))
+        assert result.returncode == 0, result.stderr
+        wait_until(lambda: Award.objects.filter(status=AwardStatus.ISSUED).count() == 40, timeout=180, what="40 awards")
+        awards = list(Award.objects.all())
+        assert sorted(a.baked_png.name for a in awards) == bucket.keys("baked/")  # each once, no orphan
+        for award in awards[:5]:
+            assert unbake_png(image=bucket.read(award.baked_png.name), keyword=OB2_KEYWORD) == award.ob2_jws
+        assert not any(platform.media.rglob("*.png")), "the worker wrote a badge to its own disk"
+    finally:
+        platform.stop_all()
+        redis_server.stop()

@@ -263,3 +263,44 @@ def test_superuser_sees_everything(client, world):
     ids = {obj.pk for obj in response.context["cl"].result_list}
     assert {world["a"]["badge_class"].pk, world["b"]["badge_class"].pk} <= ids
     assert BadgeClass.objects.count() == 2
+
+
+# -- one user, two institutions, two roles -------------------------------------------------------------------
+
+
+def test_staff_of_two_institutions_cannot_change_by_url_where_they_may_only_view(client, world):
+    """An editor at A who is only a viewer at B sees B's objects (the list is scoped by viewing), so only the
+    object-level check stands between a hand-written URL and a change to or deletion of B's course or badge."""
+    a, b = world["a"], world["b"]
+    user = login_as(client, a["issuer"], Role.EDITOR)
+    IssuerMembership.objects.create(issuer=b["issuer"], user=user, role=Role.VIEWER)
+
+    assert edit_course(client, a["course"]).status_code == 302  # the control: A's course is theirs to edit
+    page = client.get(reverse("admin:courses_course_change", args=[b["course"].pk]))
+    assert page.status_code == 200 and not page.context["has_change_permission"]  # B's: shown read-only
+    assert edit_course(client, b["course"]).status_code == 403
+    assert Course.objects.get(pk=b["course"].pk).title == b["course"].title
+
+    badge = client.post(reverse("admin:badges_badgeclass_change", args=[b["badge_class"].pk]), {"name": "Hijacked"})
+    assert badge.status_code == 403
+    assert BadgeClass.objects.get(pk=b["badge_class"].pk).name == b["badge_class"].name
+
+    for app, model, key in (("courses", "course", "course"), ("badges", "badgeclass", "badge_class")):
+        url = reverse(f"admin:{app}_{model}_delete", args=[b[key].pk])
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Course.objects.filter(pk=b["course"].pk).exists()
+    assert BadgeClass.objects.filter(pk=b["badge_class"].pk).exists()
+
+
+def test_a_viewer_at_b_cannot_view_objects_of_an_institution_they_do_not_belong_to(client, world):
+    """Membership of two institutions opens neither a third's objects nor another's by URL."""
+    third = IssuerFactory(name="Institute C")
+    c_course = EnrolmentFactory(course__issuer=third).course
+    user = login_as(client, world["a"]["issuer"], Role.EDITOR)
+    IssuerMembership.objects.create(issuer=world["b"]["issuer"], user=user, role=Role.VIEWER)
+    for view in ("change", "history", "delete"):
+        response = client.get(reverse(f"admin:courses_course_{view}", args=[c_course.pk]))
+        assert response.status_code in (403, 404), (view, response.status_code)
+    assert edit_course(client, c_course).status_code in (403, 404)
+    assert Course.objects.get(pk=c_course.pk).title == c_course.title

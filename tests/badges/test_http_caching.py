@@ -210,3 +210,17 @@ def test_the_fast_path_answers_with_djangos_headers_and_304(suffix):
     assert status == "304 Not Modified" and answer == b""
     assert headers["ETag"] == fast_headers["ETag"] and headers["Cache-Control"] == fast_headers["Cache-Control"]
     assert conditional('"stale"')[0] == "200 OK"
+
+
+@pytest.mark.parametrize("header", ['"', ", ,", "W/", 'W/"x" garbage', "x" * 5000, '"a", W/"b"'])
+def test_a_malformed_if_none_match_gets_the_full_answer(client, award, header):
+    for url in (f"/assertions/{award.public_id}", f"/badges/{award.badge_class.public_id}/image"):
+        response = client.get(url, HTTP_IF_NONE_MATCH=header, **JSONLD)
+        assert response.status_code == 200 and response.content, (url, header[:20])
+
+
+def test_a_weak_form_of_the_tag_also_revalidates(client, award):
+    """If-None-Match compares weakly (RFC 9110 13.1.2): an intermediary that weakened the tag still gets a 304."""
+    url = f"/assertions/{award.public_id}"
+    etag = client.get(url, **JSONLD)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=f'"other", W/{etag}', **JSONLD).status_code == 304

@@ -7,7 +7,7 @@ DEPS := $(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 RUN_STAMP := $(VENV)/.installed-run-$(DEPS)
 TEST_STAMP := $(VENV)/.installed-test-$(DEPS)
 
-.PHONY: run test bench lint format install install-run migrate complexity clean
+.PHONY: run test bench lint format install install-run migrate complexity clean mutation
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -49,6 +49,12 @@ complexity: install
 ## Benchmarks (not tests): print figures and ratios against baselines measured in the same run.
 bench: install
 	bin/bench
+
+## Mutation testing (cosmic-ray) of the trust-critical modules, each with its own tests, in copies of the tree under
+## var/mutation/; config [tool.laurel-mutation] in pyproject.toml; report in test-artifacts/mutation/. Not part of
+## `make test` (it takes long). MODULES="badges/issuing.py ..." limits it; FRESH=1 starts the sessions anew.
+mutation: install
+	nice -n 10 $(PY) bin/mutation $(MODULES)
 
 lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -239,6 +239,14 @@ _REASONS = {
     "not_signed": gettext_noop("The badge is not properly signed by its issuer."),
     "wrong_key": gettext_noop("The badge was not signed with a key its issuer published."),
     "withdrawn": gettext_noop("The issuer's site no longer confirms this badge."),
+    "differs": gettext_noop(
+        "What you gave is not the badge the issuer awarded: it names another recipient, badge or issuer than the "
+        "issuer's record."
+    ),
+    "differs_warning": gettext_noop(
+        "The badge is genuine and current, but what you gave differs from the issuer's record; the issuer's record "
+        "is shown."
+    ),
     "refused_address": gettext_noop("The badge's address is not a public web address, so it cannot be verified."),
     "bad_answer": gettext_noop("The issuer's site did not give a usable answer for this badge."),
     "expired": gettext_noop("This badge expired on %(date)s."),
@@ -264,6 +272,8 @@ _REASONS = {
 def _reason(finding: _Finding) -> tuple[str, dict[str, str]]:
     check, report = finding.check, finding.report
     if finding.outcome == "valid":
+        if check is not None and check.name == "hosted" and "differ" in check.message:
+            return "differs_warning", {}
         return ("valid_warning" if check is not None else "valid"), {}
     if check is None or report is None:
         return "other", {}
@@ -294,6 +304,8 @@ def _reason(finding: _Finding) -> tuple[str, dict[str, str]]:
     if name == "hosted":
         if "410" in message:
             return "revoked", {}
+        if "differ" in message:  # the issuer's record names another recipient, badge or issuer (decision 0023)
+            return "differs", {}
         return "withdrawn", {}
     if name == "expiration":
         return ("expired", {"date": report.expires}) if parse_date(report.expires) else ("expired_unknown", {})
@@ -321,7 +333,8 @@ def _summary(results: list[BadgeReport], indexes: list[int]) -> BadgeSummary:
         first, second = (shown + ["?", "?"])[:2]
         return BadgeSummary(proofs, indexes, "not_valid", "mismatch", {"first": first, "second": second})
     findings = [_proof_finding(p) for p in proofs]
-    worst = max(findings, key=lambda f: _OUTCOME_ORDER[f.outcome])
+    # The worst outcome; among equals, a finding that names a check (a warning under "valid") says more.
+    worst = max(findings, key=lambda f: (_OUTCOME_ORDER[f.outcome], f.check is not None))
     code, params = _reason(worst)
     return BadgeSummary(proofs, indexes, worst.outcome, code, params)
 

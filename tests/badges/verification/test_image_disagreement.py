@@ -207,3 +207,14 @@ def test_pasted_json_is_told_apart_from_an_image(answers, mode):
     assert check["message"].startswith(
         "The badge you gave differs from the issuer's record; the issuer's record is shown. What you gave is not"
     )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_headline_reason_says_the_image_is_another_badge_or_differs(answers, mode):
+    api, _page = answers[mode]["recipient"]
+    (badge,) = api["badges"]
+    assert badge["outcome"] == "not_valid"
+    assert badge["reason"].startswith("What you gave is not the badge the issuer awarded")
+    api, _page = answers[mode]["cosmetic"]
+    (badge,) = api["badges"]
+    assert badge["outcome"] == "valid" and "differs from the issuer's record" in badge["reason"]

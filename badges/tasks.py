@@ -6,6 +6,7 @@ from celery.signals import worker_ready
 from .counters import worker_heartbeat_record
 from .issuing import TransientIssueError, award_issue, awards_issue
 from .notifications import awards_notify, awards_remind_expiring
+from .orphans import baked_orphans_delete
 from .sweep import award_sweep
 
 RETRY = {"retry_backoff": 5, "retry_backoff_max": 300, "retry_jitter": True, "max_retries": 8}
@@ -35,6 +36,13 @@ def award_sweep_task() -> None:
     """Queue awards still pending (or issued but not e-mailed) after the grace period: nothing is lost when the
     broker was down at completion time."""
     award_sweep()
+
+
+@shared_task(acks_late=True, time_limit=3600)
+def baked_orphans_delete_task() -> int:
+    """Periodically: delete the baked files no award points at, once no delivery could still publish them. Returns
+    how many (the worker's log says it)."""
+    return len(baked_orphans_delete())
 
 
 @shared_task(acks_late=True, time_limit=600)

@@ -343,7 +343,15 @@ if PRODUCTION:
 CELERY_BEAT_SCHEDULE = {
     "award-sweep": {"task": "badges.tasks.award_sweep_task", "schedule": env.int("AWARD_SWEEP_SECONDS", default=60)},
     "expiry-reminders": {"task": "badges.tasks.awards_remind_expiring_task", "schedule": 24 * 3600},
+    # Baked files no award points at (a worker killed before publishing, a renewal's old file): badges/orphans.py.
+    "baked-orphans": {
+        "task": "badges.tasks.baked_orphans_delete_task",
+        "schedule": env.int("BAKED_ORPHAN_SWEEP_SECONDS", default=24 * 3600),
+    },
 }
+# Age below which a baked file no award names is left alone: it may belong to a delivery still running. Must
+# exceed the issuing batch task's hard time limit (600 s).
+BAKED_ORPHAN_MIN_AGE_SECONDS = env.int("BAKED_ORPHAN_MIN_AGE_SECONDS", default=3600)
 
 # --- Worker heartbeat (K4, issue 13: badges/tasks.py worker_heartbeat_task, badges/dashboard.py worker_alert)
 # The worker writes its heartbeat every WORKER_HEARTBEAT_SECONDS; staff are alerted when none came for 3 intervals.

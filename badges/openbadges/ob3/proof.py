@@ -35,6 +35,7 @@ from badges.openbadges.ob3.fastpath.guard import (
     Canonicalization,
     FastPathAlert,
     FastPathStatus,
+    canonicalize_proof_config,
     canonicalize_traced,
     disable_fast_path,
     fast_path_bypassed,
@@ -146,7 +147,7 @@ def _config_hash_of(key: ConfigKey, epoch: tuple[bool, int]) -> bytes:
     # ``epoch`` (:func:`fast_path_epoch`) is only part of the key: what the fast path computed before the switch
     # changed state (a trip, a disable, a reset) is not served again.
     config = {name: list(value) if type(value) is tuple else value for name, value in key}
-    return hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
+    return hashlib.sha256(canonicalize_proof_config(config).nquads.encode("utf-8")).digest()
 
 
 def _config_hash(config: Mapping[str, Any]) -> bytes:
@@ -155,7 +156,8 @@ def _config_hash(config: Mapping[str, Any]) -> bytes:
     A configuration is the key, the suite and the ``created`` second: a signer issuing in bulk uses the same one
     for every credential signed in that second, so its canonicalization is done once per second rather than once
     per credential. The cached value is computed from the rebuilt configuration, so it is exactly what
-    canonicalizing this one gives. Verifiers mostly see a different ``created`` per credential and simply miss.
+    canonicalizing this one gives. Verifiers mostly see a different ``created`` per credential and miss; the miss
+    fills in the template of the configuration's shape (:mod:`.fastpath.proofconfig`) instead of building it.
     """
     key, epoch = _config_key(config), fast_path_epoch()
     if key is None or not epoch[0]:  # the full path, the reference, always computes afresh

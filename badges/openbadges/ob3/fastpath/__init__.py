@@ -8,6 +8,7 @@ definitions compiled from the vendored, hash-pinned contexts, and refuses anythi
 
 - :mod:`.contexts` — the context lists the platform emits, compiled from the vendored files.
 - :mod:`.dataset` — the dataset builder (N-Quads terms, or pyld's dataset form).
+- :mod:`.proofconfig` — proof configurations from a per-shape template (only ``created`` filled in).
 - :mod:`.rdfc` — RDFC-1.0 of the built dataset (pyld's ``URDNA2015`` whenever blank nodes need it).
 - :mod:`.guard` — the switch: start-up self-test (:mod:`.selftest`), fallback, 1% sampling against pyld, alerts.
 
@@ -23,6 +24,7 @@ from .guard import (
     FastPathStatus,
     canonicalize_fast,
     canonicalize_full,
+    canonicalize_proof_config,
     canonicalize_traced,
     disable_fast_path,
     fast_path_bypassed,
@@ -47,6 +49,7 @@ __all__ = [
     "canonical_nquads",
     "canonicalize_fast",
     "canonicalize_full",
+    "canonicalize_proof_config",
     "canonicalize_traced",
     "disable_fast_path",
     "fast_path_bypassed",

@@ -29,6 +29,7 @@ from badges.openbadges.ob3.safety import expand_checked
 
 from .dataset import build_statements
 from .errors import FastPathRefusal
+from .proofconfig import proof_config_nquads
 from .rdfc import canonical_nquads
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "FastPathStatus",
     "canonicalize_fast",
     "canonicalize_full",
+    "canonicalize_proof_config",
     "canonicalize_traced",
     "disable_fast_path",
     "fast_path_bypassed",
@@ -277,6 +279,29 @@ def canonicalize_traced(
     _switch.counts["fast"] += 1
     if _switch.rate and _switch.rng.random() < _switch.rate:
         return _sampled(document, fast)
+    return Canonicalization(fast, "fast")
+
+
+def canonicalize_proof_config(config: Mapping[str, Any]) -> Canonicalization:
+    """:func:`canonicalize_traced` of a proof configuration, from its shape's template when one applies
+    (:mod:`.proofconfig`: only ``created`` is filled in). A template result is counted and sampled against the
+    full path exactly like any other fast result; anything else goes through :func:`canonicalize_traced`."""
+    if _switch.state == "untested":
+        self_test_fast_path()
+    epoch = fast_path_epoch()
+    if not epoch[0]:
+        return canonicalize_traced(config)
+    try:
+        fast = proof_config_nquads(config, epoch)
+    except Exception as exc:  # a bug in the template code: the same treatment as one in the fast path
+        logger.exception("The proof configuration template raised unexpectedly.")
+        _trip(f"the fast path raised {type(exc).__name__}", _detail(config, None, None))
+        return canonicalize_traced(config)
+    if fast is None:
+        return canonicalize_traced(config)
+    _switch.counts["fast"] += 1
+    if _switch.rate and _switch.rng.random() < _switch.rate:
+        return _sampled(config, fast)
     return Canonicalization(fast, "fast")
 
 

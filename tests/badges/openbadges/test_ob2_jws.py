@@ -111,3 +111,34 @@ def test_signing_needs_a_strong_rsa_key():
 def test_public_key_pem(key):
     pem = public_key_pem(key)
     assert pem.startswith("-----BEGIN PUBLIC KEY-----") and pem == public_key_pem(key.public_key())
+
+
+def test_a_key_one_bit_short_of_2048_is_refused():
+    """The floor is exactly 2048 bits (2048 itself is the fixture's key, accepted above)."""
+    short = rsa.generate_private_key(public_exponent=65537, key_size=2047)  # noqa: S505 - deliberately weak
+    with pytest.raises(ValueError, match="2047"):
+        sign_assertion(assertion=ASSERTION, private_key=short)
+
+
+def test_the_payload_is_the_assertion_as_compact_utf8_json(key):
+    """What is signed (and baked) is the Assertion's JSON as UTF-8 text, not \\u-escaped ASCII: a validator that
+    prints or hashes the payload sees the learner's name as written."""
+    token = sign_assertion(assertion=ASSERTION, private_key=key)
+    payload = _unb64(token.split(".")[1])
+    assert payload == json.dumps(ASSERTION, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert "Ünïcödé".encode() in payload
+
+
+@pytest.mark.parametrize("pem", ["not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"])
+def test_a_public_key_that_is_not_pem_is_a_signature_error(key, pem):
+    """A hosted key document with a damaged publicKeyPem gets the verifier's clear answer, not a crash."""
+    token = sign_assertion(assertion=ASSERTION, private_key=key)
+    with pytest.raises(SignatureError, match="not a PEM RSA key"):
+        verify_assertion(token=token, public_key=pem)
+
+
+@pytest.mark.parametrize("payload", [b"\xff\xfe not utf-8", b"not json"])
+def test_a_signed_payload_that_is_not_utf8_json_is_a_signature_error(key, payload):
+    token = jwt.api_jws.PyJWS().encode(payload, key, algorithm="RS256")
+    with pytest.raises(SignatureError, match="not UTF-8 JSON"):
+        verify_assertion(token=token, public_key=key)

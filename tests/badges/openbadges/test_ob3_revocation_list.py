@@ -192,3 +192,38 @@ def test_revocation_status_reads_only_the_credentials_own_id():
     assert not revocation_list.revocation_status(document, credential_id="urn:c").revoked
     long = {"revokedCredentials": [{"id": "urn:a", "revocationReason": "x" * 5000}]}
     assert len(revocation_list.revocation_status(long, credential_id="urn:a").reason) == 500
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        ("y" * 500, "y" * 500),  # exactly the limit: shown whole, nothing cut
+        ("y" * 501, "y" * 499 + "…"),  # one over: cut to the limit, and marked as cut
+        ("  Exam   voided\n", "Exam voided"),  # the issuer's spacing is not the reader's problem
+    ],
+)
+def test_a_reason_is_shown_whole_up_to_the_limit_and_visibly_cut_past_it(reason, shown):
+    document = {"revokedCredentials": [{"id": "urn:a", "revocationReason": reason}]}
+    assert revocation_list.revocation_status(document, credential_id="urn:a").reason == shown
+
+
+def test_a_credential_listed_after_others_is_found():
+    """Lists hold other credentials (and red herrings) before ours: each entry is read, not just the first."""
+    document = {
+        "revokedCredentials": [
+            {"id": "urn:other", "revoked": True},
+            "not an entry",
+            {"id": "urn:reinstated", "revoked": False},
+            {"id": "urn:a", "revocationReason": "Exam voided"},
+        ]
+    }
+    assert revocation_list.revocation_status(document, credential_id="urn:a") == revocation_list.ListedStatus(
+        True, "Exam voided"
+    )
+
+
+def test_a_list_that_says_both_revoked_and_not_for_one_credential_is_read_as_revoked():
+    """An id listed twice, first as reinstated and then as revoked: the list cannot say "not revoked" plainly, so
+    it is not taken to mean it (the same reading as an entry whose `revoked` is not a boolean)."""
+    document = {"revokedCredentials": [{"id": "urn:a", "revoked": False}, {"id": "urn:a", "revocationReason": "Again"}]}
+    assert revocation_list.revocation_status(document, credential_id="urn:a").revoked is True

@@ -21,6 +21,7 @@ import psycopg2
 ROOT = Path(__file__).resolve().parents[1]
 COUNT = int(os.environ.get("BENCH_COMPLETIONS", "10000"))
 TARGETS = {"issue #5": 120.0, "issue #8": 30.0}
+TARGET_SECONDS = 30.0  # issue 19: CSV file to the last signed and baked badge, counting the import
 
 
 def free_port() -> int:
@@ -147,6 +148,7 @@ def main() -> int:
         time.sleep(4)  # the worker's start-up (and its fast-path self-test) is not part of the measurement
         worker_cpu_before, database_cpu_before = cpu_seconds(process_group=worker.pid)
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load_before = os.getloadavg()[0]
         started = time.monotonic()
         subprocess.run(
             [python, "manage.py", "import_completions", "--issuer", slug, str(csv_path)],
@@ -194,6 +196,14 @@ def main() -> int:
         for name, limit in TARGETS.items():
             verdict = "meets" if total <= limit and done >= COUNT else "misses"
             print(f"  target {name}: all {COUNT:,} in under {limit:.0f} s, CSV file to last badge — {verdict}")
+        # Issue 19's figure, in the order it is stated: rows, import, issuing, total, and whether it holds. The
+        # load average says whether the wall-clock times were taken on a machine shared with other work.
+        holds = "holds" if total < TARGET_SECONDS and done >= COUNT else "does not hold"
+        print(
+            f"  rows {COUNT:,} | import {imported:.1f} s | issue {total - imported:.1f} s | total {total:.1f} s | "
+            f"target < {TARGET_SECONDS:.0f} s: {holds} (load average {load_before:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores)"
+        )
         return 0
     finally:
         if worker is not None:

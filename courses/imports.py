@@ -35,7 +35,7 @@ from learners.models import Learner, LearnerName
 from learners.services import learner_name_set
 
 from .models import CompletionImport, Course, Enrolment, EnrolmentStatus, ImportStatus
-from .services import Completion, enrolments_complete, enrolments_enrol
+from .services import NewCompletion, enrolments_enrol, enrolments_enrol_and_complete
 
 log = logging.getLogger(__name__)
 
@@ -605,24 +605,29 @@ def completion_import_apply(
 
 def _apply_rows(*, actor, rows: list[ImportRow]) -> list[int]:
     """Write the rows (inside the caller's transaction); return the ids of the awards created or corrected."""
-    award_ids: list[int] = []
-    enrol = [r for r in rows if r.kind in (RowKind.NEW, RowKind.ENROL)]
-    for chunk in _in_chunks(enrol):
-        enrolments = enrolments_enrol(actor=actor, course_people=[(r.course, r.email, r.name) for r in chunk])
-        for row, enrolment in zip(chunk, enrolments, strict=True):
-            if row.rename:  # a known learner under a corrected name: this institution's name, before its badge
-                learner_name_set(issuer=row.course.issuer, learner=enrolment.learner, name=row.name)
-        completions = [
-            Completion(enrolment, row.completed_at, row.evidence_url, row.narrative)
-            for row, enrolment in zip(chunk, enrolments, strict=True)
-            if row.kind == RowKind.NEW
-        ]
-        if completions:
-            awards = enrolments_complete(actor=actor, completions=completions)
-            award_ids.extend(a.id for a in awards)
+    by_kind: dict[str, list[ImportRow]] = {}
     for row in rows:
-        if row.kind == RowKind.CORRECT:
-            award_ids.append(award_correct(actor=actor, award=row.award, **row.corrections).id)
+        by_kind.setdefault(row.kind, []).append(row)
+    for chunk in _in_chunks(by_kind.get(RowKind.ENROL, [])):
+        enrolments_enrol(actor=actor, course_people=[(r.course, r.email, r.name) for r in chunk])
+    award_ids = _apply_new(actor=actor, rows=by_kind.get(RowKind.NEW, []))
+    for row in by_kind.get(RowKind.CORRECT, []):
+        award_ids.append(award_correct(actor=actor, award=row.award, **row.corrections).id)
+    return award_ids
+
+
+def _apply_new(*, actor, rows: list[ImportRow]) -> list[int]:
+    """Enrol (where needed), complete and award the new rows, 1,000 at a time, in one pass each
+    (courses.services.enrolments_enrol_and_complete); then this institution's corrected names."""
+    award_ids: list[int] = []
+    for chunk in _in_chunks(rows):
+        completions = [
+            NewCompletion(r.course, r.email, r.name, r.completed_at, r.evidence_url, r.narrative) for r in chunk
+        ]
+        award_ids.extend(a.id for a in enrolments_enrol_and_complete(actor=actor, rows=completions))
+    for row in [r for r in rows if r.rename]:  # a known learner under a corrected name: this institution's name
+        learner = Learner.objects.get(email=row.email)  # enrolled above, so it exists
+        learner_name_set(issuer=row.course.issuer, learner=learner, name=row.name)
     return award_ids
 
 

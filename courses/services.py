@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,20 +67,7 @@ def enrolments_complete(*, actor, completions: list[Completion]) -> list[Award]:
         by_issuer.setdefault(enrolment.course.issuer_id, []).append(enrolment)
     for group in by_issuer.values():
         _audit_enrolments(actor=actor, action="enrolment.complete", enrolments=group)
-    return awards_create(
-        actor=actor,
-        requests=[
-            AwardRequest(
-                enrolment=e,
-                badge_class=e.course.badge_class,
-                learner=e.learner,
-                issued_on=e.completed_at,
-                evidence_url=e.evidence_url,
-                narrative=e.evidence_narrative,
-            )
-            for e in (locked[c.enrolment.pk] for c in completions)
-        ],
-    )
+    return awards_create(actor=actor, requests=[_award_request(locked[c.enrolment.pk]) for c in completions])
 
 
 @dataclass(frozen=True)
@@ -178,7 +165,107 @@ def enrolment_complete(
 @transaction.atomic
 def enrolments_enrol(*, actor, course_people: list[tuple[Course, str, str]]) -> list[Enrolment]:
     """Batch enrol (course, e-mail, name) rows: learners and enrolments are created in bulk, existing ones reused."""
-    # Each institution's names for the learners are its own (learners.LearnerName): one batch per institution.
+    return _enrol(actor=actor, course_people=course_people, completions={})[0]
+
+
+@dataclass(frozen=True)
+class NewCompletion:
+    """A completion for someone who may not be enrolled yet: the CSV import's "new" rows."""
+
+    course: Course
+    email: str
+    name: str
+    completed_at: datetime | None = None
+    evidence_url: str = ""
+    evidence_narrative: str = ""
+
+
+@transaction.atomic
+def enrolments_enrol_and_complete(*, actor, rows: list[NewCompletion]) -> list[Award]:
+    """Enrol where needed and complete, in bulk: what enrolments_enrol then enrolments_complete write, row for row
+    (the same learners, names, enrolments, awards and audit events), returning each row's award.
+
+    An enrolment this call creates is inserted completed: nobody else sees it before the commit, so locking and
+    updating it (what enrolments_complete does to an existing enrolment) would be work for nothing — one
+    SELECT ... FOR UPDATE and one UPDATE of every row of an import of new learners. Rows whose enrolment exists go
+    through enrolments_complete: a withdrawn one refuses the whole batch, a completed one returns its award. The
+    same course and address twice share one enrolment and one award.
+    """
+    by_key: dict[tuple[int, str], NewCompletion] = {}
+    for row in rows:
+        by_key.setdefault((row.course.pk, normalize_email(row.email)), row)
+    enrolments, created = _enrol(
+        actor=actor, course_people=[(r.course, r.email, r.name) for r in rows], completions=by_key, now=timezone.now()
+    )
+    completions: dict[int, Completion] = {}  # an enrolment that exists: the first row naming it completes it
+    for enrolment, row in zip(enrolments, rows, strict=True):
+        if enrolment.pk not in created:
+            completions.setdefault(
+                enrolment.pk, Completion(enrolment, row.completed_at, row.evidence_url, row.evidence_narrative)
+            )
+    done = enrolments_complete(actor=actor, completions=list(completions.values())) if completions else []
+    fresh = list({e.pk: e for e in enrolments if e.pk in created}.values())
+    awards = {a.enrolment_id: a for a in [*done, *_awards_for_completed(actor=actor, enrolments=fresh)]}
+    return [awards[e.pk] for e in enrolments]
+
+
+def _awards_for_completed(*, actor, enrolments: list[Enrolment]) -> list[Award]:
+    """Audit as completed and award enrolments inserted completed (what enrolments_complete does after its UPDATE)."""
+    by_issuer = _by_issuer(enrolments)
+    for group in by_issuer.values():
+        _audit_enrolments(actor=actor, action="enrolment.complete", enrolments=group)
+    return awards_create(actor=actor, requests=[_award_request(e) for e in enrolments]) if enrolments else []
+
+
+def _by_issuer(enrolments: list[Enrolment]) -> dict[int, list[Enrolment]]:
+    by_issuer: dict[int, list[Enrolment]] = {}
+    for enrolment in enrolments:
+        by_issuer.setdefault(enrolment.course.issuer_id, []).append(enrolment)
+    return by_issuer
+
+
+def _award_request(enrolment: Enrolment) -> AwardRequest:
+    return AwardRequest(
+        enrolment=enrolment,
+        badge_class=enrolment.course.badge_class,
+        learner=enrolment.learner,
+        issued_on=enrolment.completed_at,
+        evidence_url=enrolment.evidence_url,
+        narrative=enrolment.evidence_narrative,
+    )
+
+
+def _enrol(
+    *, actor, course_people: list[tuple[Course, str, str]], completions: dict, now: datetime | None = None
+) -> tuple[list[Enrolment], set[int]]:
+    """Enrolments for the rows, one per row, and the ids of those created here. A (course id, address) key in
+    `completions` creates that enrolment already completed with the NewCompletion's date and evidence."""
+    learners = _learners_of(course_people)
+    wanted = {
+        (course.pk, learners[normalize_email(email)].pk): (course, normalize_email(email))
+        for course, email, _name in course_people
+    }
+    existing = _enrolments_of(wanted)
+    fresh = [
+        _new_enrolment(course, learners[email], completions.get((course.pk, email)), now)
+        for key, (course, email) in wanted.items()
+        if key not in existing
+    ]
+    completed = _insert_enrolments(fresh, wanted=wanted, existing=existing)
+    for enrolment in fresh:
+        existing[(enrolment.course_id, enrolment.learner_id)] = enrolment
+    by_learner_id = {learner.pk: learner for learner in learners.values()}
+    for (course_id, learner_id), enrolment in existing.items():  # attach what we hold, not joined back row by row
+        enrolment.course, enrolment.learner = wanted[(course_id, learner_id)][0], by_learner_id[learner_id]
+    for group in _by_issuer(fresh).values():
+        _audit_enrolments(actor=actor, action="enrolment.create", enrolments=group)
+    rows = [existing[(course.pk, learners[normalize_email(email)].pk)] for course, email, _name in course_people]
+    return rows, completed
+
+
+def _learners_of(course_people: list[tuple[Course, str, str]]) -> dict[str, Learner]:
+    """The rows' learners by normalised address, created where new. Each institution's names for them are its own
+    (learners.LearnerName): one batch per institution."""
     people_by_issuer: dict[int, tuple] = {}
     for course, email, name in course_people:
         issuer_people = people_by_issuer.setdefault(course.issuer_id, (course.issuer, {}))[1]
@@ -186,33 +273,49 @@ def enrolments_enrol(*, actor, course_people: list[tuple[Course, str, str]]) -> 
     learners: dict = {}
     for issuer, people in people_by_issuer.values():
         learners.update(learners_get_or_create(issuer=issuer, people=people))
-    wanted = {(course.pk, learners[normalize_email(email)].pk): course for course, email, _name in course_people}
-    existing = {
-        (e.course_id, e.learner_id): e
-        for e in Enrolment.objects.filter(
-            course_id__in={c for c, _l in wanted}, learner_id__in={lid for _c, lid in wanted}
-        )
-    }
-    fresh = [Enrolment(course_id=c, learner_id=lid) for (c, lid) in wanted if (c, lid) not in existing]
-    Enrolment.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
-    existing = {
-        (e.course_id, e.learner_id): e
-        for e in Enrolment.objects.filter(
-            course_id__in={c for c, _l in wanted}, learner_id__in={lid for _c, lid in wanted}
-        )
-    }
-    by_learner_id = {learner.pk: learner for learner in learners.values()}
-    for (course_id, learner_id), enrolment in existing.items():
-        if (course_id, learner_id) in wanted:  # attach what we hold rather than join it back row by row
-            enrolment.course, enrolment.learner = wanted[(course_id, learner_id)], by_learner_id[learner_id]
-    created_keys = {(e.course_id, e.learner_id) for e in fresh}
-    by_issuer: dict[int, list[Enrolment]] = {}
-    for key in created_keys:
-        enrolment = existing[key]
-        by_issuer.setdefault(enrolment.course.issuer_id, []).append(enrolment)
-    for group in by_issuer.values():
-        _audit_enrolments(actor=actor, action="enrolment.create", enrolments=group)
-    return [existing[(course.pk, learners[normalize_email(email)].pk)] for course, email, _name in course_people]
+    return learners
+
+
+def _enrolments_of(wanted: dict) -> dict[tuple[int, int], Enrolment]:
+    found = Enrolment.objects.filter(course_id__in={c for c, _l in wanted}, learner_id__in={lid for _c, lid in wanted})
+    return {(e.course_id, e.learner_id): e for e in found if (e.course_id, e.learner_id) in wanted}
+
+
+def _new_enrolment(course: Course, learner: Learner, completion: "NewCompletion | None", now) -> Enrolment:
+    if completion is None:
+        return Enrolment(course=course, learner=learner)
+    return Enrolment(
+        course=course,
+        learner=learner,
+        status=EnrolmentStatus.COMPLETED,
+        completed_at=completion.completed_at or now,
+        evidence_url=completion.evidence_url,
+        evidence_narrative=completion.evidence_narrative,
+    )
+
+
+def _insert_enrolments(fresh: list[Enrolment], *, wanted: dict, existing: dict) -> set[int]:
+    """Insert the new enrolments (their ids come back from the INSERT); return the ids of those inserted completed.
+
+    A concurrent import may have enrolled one of these pairs since they were read: the plain INSERT then fails in
+    its savepoint, and the rows go in as the row-by-row way writes them — enrolled only, skipping conflicts, read
+    back — so that every completion of the batch then goes through enrolments_complete, which locks the rows.
+    """
+    if not fresh:
+        return set()
+    try:
+        with transaction.atomic():
+            Enrolment.objects.bulk_create(fresh, batch_size=1000)
+        if all(e.pk is not None for e in fresh):
+            return {e.pk for e in fresh if e.status == EnrolmentStatus.COMPLETED}
+        raise IntegrityError("the database returned no ids")  # a backend that cannot return them: read them back
+    except IntegrityError:
+        plain = [Enrolment(course_id=e.course_id, learner_id=e.learner_id) for e in fresh]
+        Enrolment.objects.bulk_create(plain, batch_size=1000, ignore_conflicts=True)
+    found = _enrolments_of(wanted)
+    for index, enrolment in enumerate(fresh):
+        fresh[index] = found[(enrolment.course_id, enrolment.learner_id)]
+    return set()
 
 
 @transaction.atomic

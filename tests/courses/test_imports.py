@@ -112,13 +112,13 @@ def test_confirmed_import_is_all_or_nothing(courses, monkeypatch):
     record, _ = completion_import_preview(actor=None, issuer=courses.issuer, filename="f.csv", content=content)
     import courses.imports as imports
 
-    real = imports.enrolments_complete
+    real = imports.enrolments_enrol_and_complete
 
     def fail_after_writing(**kwargs):
         real(**kwargs)  # the enrolments are completed and the awards created ...
         raise RuntimeError("database went away")  # ... then the import fails before it commits
 
-    monkeypatch.setattr(imports, "enrolments_complete", fail_after_writing)
+    monkeypatch.setattr(imports, "enrolments_enrol_and_complete", fail_after_writing)
     with pytest.raises(RuntimeError):
         completion_import_apply(actor=None, completion_import=record)
     assert counts() == (0, 0, 0)

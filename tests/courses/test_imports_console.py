@@ -194,13 +194,13 @@ def test_a_failed_worker_leaves_a_failed_import_with_its_reason_and_a_retry(clie
     record = CompletionImport.objects.get()
     assert record.status == ImportStatus.APPLYING and queued
 
-    real = imports.enrolments_complete
+    real = imports.enrolments_enrol_and_complete
 
     def broken(**kwargs):
         real(**kwargs)
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(imports, "enrolments_complete", broken)
+    monkeypatch.setattr(imports, "enrolments_enrol_and_complete", broken)
     with pytest.raises(RuntimeError):
         completion_import_apply_task.run(*queued[0])
     record.refresh_from_db()
@@ -210,7 +210,7 @@ def test_a_failed_worker_leaves_a_failed_import_with_its_reason_and_a_retry(clie
     page = client.get(progress).content.decode()
     assert "database went away" in page and 'name="retry"' in page
 
-    monkeypatch.setattr(imports, "enrolments_complete", real)
+    monkeypatch.setattr(imports, "enrolments_enrol_and_complete", real)
     queued.clear()
     client.post(reverse("admin:courses_completionimport_retry", args=[record.public_id]))
     record.refresh_from_db()

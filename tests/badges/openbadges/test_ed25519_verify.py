@@ -63,3 +63,23 @@ def test_a_small_order_key_is_refused():
     public = Ed25519PublicKey.from_public_bytes(identity)
     assert openssl_verify(public, forged, b"anything")
     assert not ed25519_verify(public_key=public, signature=forged, data=b"anything")
+
+
+def test_signing_by_libsodium_gives_openssls_signature() -> None:
+    """``proof.ed25519_sign`` (libsodium) makes the very bytes OpenSSL makes: RFC 8032 vector 1, random keys and
+    messages of every length a proof signs (64 bytes) and others."""
+    from badges.openbadges.ob3.proof import ed25519_sign
+
+    secret = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+    expected = bytes.fromhex(
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555"
+        "fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+    )
+    assert ed25519_sign(private_key=Ed25519PrivateKey.from_private_bytes(secret), data=b"") == expected
+    rng = random.Random(8032)
+    for n in range(300):
+        key = Ed25519PrivateKey.generate()
+        data = os.urandom(64 if n % 2 else rng.randrange(0, 300))
+        signature = ed25519_sign(private_key=key, data=data)
+        assert signature == key.sign(data)
+        assert openssl_verify(key.public_key(), signature, data)

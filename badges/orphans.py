@@ -11,6 +11,7 @@ limit is 600 s) and a new delivery always writes a new name (badges.storage.bake
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -64,9 +65,8 @@ def baked_orphans_delete(*, storage=None) -> list[str]:
     storage = storage or default_storage
     cutoff = timezone.now() - timedelta(seconds=settings.BAKED_ORPHAN_MIN_AGE_SECONDS)
     deleted: list[str] = []
-    candidates = [name for name, written in _stored(storage) if written <= cutoff]
-    for start in range(0, len(candidates), _CHUNK):
-        chunk = candidates[start : start + _CHUNK]
+    candidates = (name for name, written in _stored(storage) if written <= cutoff)
+    while chunk := list(islice(candidates, _CHUNK)):  # a bucket of millions is never held in memory at once
         for name in sorted(set(chunk) - _referenced(chunk)):
             try:
                 storage.delete(name)

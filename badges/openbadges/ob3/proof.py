@@ -194,8 +194,15 @@ def b58encode(data: bytes) -> str:
 
 
 def b58decode(text: str) -> bytes:
-    """The bytes of base58btc ``text`` (trailing whitespace ignored), or ValueError (the ``base58`` package)."""
-    return base58.b58decode(text)
+    """The bytes of base58btc ``text`` (trailing whitespace ignored), or ValueError (the ``base58`` package).
+
+    ``base58.b58decode`` with its last step, the number to bytes, done by ``int.to_bytes`` rather than 64 divisions
+    by 256: half its time for a signature. The same steps otherwise (strip, ASCII, leading "1"s as zero bytes, the
+    package's digits and its error for a character outside the alphabet)."""
+    raw = text.rstrip().encode("ascii")
+    digits = raw.lstrip(b"1")
+    value = base58.b58decode_int(digits)
+    return bytes(len(raw) - len(digits)) + value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
 def sign_credential(

@@ -289,3 +289,32 @@ def test_b58decode_matches_the_base58_package() -> None:
                     proof.b58decode(variant)
             else:
                 assert proof.b58decode(variant) == expected, variant
+
+
+def test_b58decode_matches_the_base58_package_on_edge_cases() -> None:
+    variants = [
+        "",
+        "1",
+        "111",
+        "11z",
+        "z",
+        "2",
+        "1" * 70,
+        "z\u3000",
+        "z\x1c",
+        "z\t\r\n ",
+        "\u3000z",
+        "0",
+        "I",
+        "O",
+        "l",
+    ]
+    variants += ["1" + base58.b58encode(os.urandom(n)).decode("ascii") + "\u2003" for n in range(0, 70, 7)]
+    for variant in variants:
+        try:
+            expected: bytes | None = base58.b58decode(variant)
+        except ValueError as exc:
+            with pytest.raises(type(exc)):
+                proof.b58decode(variant)
+        else:
+            assert proof.b58decode(variant) == expected, repr(variant)

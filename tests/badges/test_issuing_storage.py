@@ -1,0 +1,28 @@
+"""A store that refuses the baked files is a passing outage, not a verdict on the award: the batch is retried later
+(TransientIssueError), the award stays pending with no failure shown to the institution, nothing is published."""
+
+import pytest
+
+from badges.issuing import TransientIssueError, award_issue, awards_issue
+from badges.models import Award, AwardStatus
+from courses.services import enrolment_complete
+from tests.factories import EnrolmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_store_that_cannot_take_the_baked_files_leaves_the_award_pending_for_a_retry(settings, monkeypatch):
+    monkeypatch.setattr("badges.services._queue_issue", lambda ids: None)
+    monkeypatch.setattr("badges.issuing.queue_notify", lambda ids: None)
+    created = enrolment_complete(actor=None, enrolment=EnrolmentFactory())  # its artwork is readable
+    # The folder baked files go to is a file: the filesystem refuses every write under it (an OSError).
+    (settings.MEDIA_ROOT / "baked").write_bytes(b"")
+    with pytest.raises(TransientIssueError, match="Storage unavailable"):
+        awards_issue(award_ids=[created.pk])
+    award = Award.objects.get(pk=created.pk)
+    assert award.status == AwardStatus.PENDING and award.failure_reason == ""
+    assert not award.baked_png and not award.ob3_credential
+
+    (settings.MEDIA_ROOT / "baked").unlink()  # the store is back: the retry issues it
+    assert award_issue(award_id=created.pk) is True
+    assert Award.objects.get(pk=created.pk).status == AwardStatus.ISSUED

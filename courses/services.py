@@ -251,7 +251,7 @@ def _enrol(
         for key, (course, email) in wanted.items()
         if key not in existing
     ]
-    completed = _insert_enrolments(fresh, wanted=wanted, existing=existing)
+    completed = _insert_enrolments(fresh, wanted=wanted)
     for enrolment in fresh:
         existing[(enrolment.course_id, enrolment.learner_id)] = enrolment
     by_learner_id = {learner.pk: learner for learner in learners.values()}
@@ -294,7 +294,7 @@ def _new_enrolment(course: Course, learner: Learner, completion: "NewCompletion 
     )
 
 
-def _insert_enrolments(fresh: list[Enrolment], *, wanted: dict, existing: dict) -> set[int]:
+def _insert_enrolments(fresh: list[Enrolment], *, wanted: dict) -> set[int]:
     """Insert the new enrolments (their ids come back from the INSERT); return the ids of those inserted completed.
 
     A concurrent import may have enrolled one of these pairs since they were read: the plain INSERT then fails in
@@ -306,16 +306,18 @@ def _insert_enrolments(fresh: list[Enrolment], *, wanted: dict, existing: dict) 
     try:
         with transaction.atomic():
             Enrolment.objects.bulk_create(fresh, batch_size=1000)
-        if all(e.pk is not None for e in fresh):
-            return {e.pk for e in fresh if e.status == EnrolmentStatus.COMPLETED}
-        raise IntegrityError("the database returned no ids")  # a backend that cannot return them: read them back
     except IntegrityError:
         plain = [Enrolment(course_id=e.course_id, learner_id=e.learner_id) for e in fresh]
         Enrolment.objects.bulk_create(plain, batch_size=1000, ignore_conflicts=True)
-    found = _enrolments_of(wanted)
-    for index, enrolment in enumerate(fresh):
-        fresh[index] = found[(enrolment.course_id, enrolment.learner_id)]
-    return set()
+        found = _enrolments_of(wanted)
+        for index, enrolment in enumerate(fresh):
+            fresh[index] = found[(enrolment.course_id, enrolment.learner_id)]
+        return set()
+    if any(e.pk is None for e in fresh):  # a backend that cannot return the ids (PostgreSQL and SQLite do)
+        found = _enrolments_of(wanted)
+        for enrolment in fresh:
+            enrolment.pk = found[(enrolment.course_id, enrolment.learner_id)].pk
+    return {e.pk for e in fresh if e.status == EnrolmentStatus.COMPLETED}
 
 
 @transaction.atomic

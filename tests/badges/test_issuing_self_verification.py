@@ -9,12 +9,12 @@ awards would be published with signatures nobody can verify (issue 19: that muta
 import pytest
 
 from badges import issuing
-from badges.issuing import award_issue
+from badges.issuing import award_issue, awards_issue
 from badges.models import Award, AwardStatus
-from courses.services import enrolment_complete
+from courses.services import Completion, enrolment_complete, enrolments_complete
 from issuers.keys import generate_private_key, public_pem
 from issuers.models import KeyAlgorithm, SigningKey
-from tests.factories import EnrolmentFactory
+from tests.factories import CourseFactory, EnrolmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,25 @@ def test_a_credential_whose_issuer_key_is_not_in_the_did_document_is_never_baked
     SigningKey.objects.filter(pk=key.pk).update(public_key_pem=public_pem(generate_private_key(KeyAlgorithm.ED25519)))
     assert award_issue(award_id=award.pk) is False
     _assert_failed_and_unpublished(award, settings.MEDIA_ROOT, "Self-verification failed")
+
+
+def test_one_award_failing_self_verification_does_not_hold_back_the_rest_of_its_batch(settings, monkeypatch):
+    monkeypatch.setattr("badges.services._queue_issue", lambda ids: None)
+    monkeypatch.setattr("badges.issuing.queue_notify", lambda ids: None)
+    course = CourseFactory()
+    created = enrolments_complete(
+        actor=None, completions=[Completion(EnrolmentFactory(course=course)) for _ in range(3)]
+    )
+    bad = created[0]
+
+    def tamper_one(award, keys):
+        hosted, signed_jws, credential, credential_jwt = real_sign(award, keys)
+        if award.pk == bad.pk:
+            credential["proof"]["proofValue"] = _flip_last_char(credential["proof"]["proofValue"])
+        return hosted, signed_jws, credential, credential_jwt
+
+    real_sign = issuing.sign
+    monkeypatch.setattr(issuing, "sign", tamper_one)
+    assert awards_issue(award_ids=[a.pk for a in created]) == 2
+    assert Award.objects.get(pk=bad.pk).status == AwardStatus.FAILED
+    assert [Award.objects.get(pk=a.pk).status for a in created[1:]] == [AwardStatus.ISSUED, AwardStatus.ISSUED]

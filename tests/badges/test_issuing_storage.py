@@ -2,6 +2,7 @@
 (TransientIssueError), the award stays pending with no failure shown to the institution, nothing is published."""
 
 import pytest
+from django.db import OperationalError
 
 from badges.issuing import TransientIssueError, award_issue, awards_issue
 from badges.models import Award, AwardStatus
@@ -26,3 +27,22 @@ def test_a_store_that_cannot_take_the_baked_files_leaves_the_award_pending_for_a
     (settings.MEDIA_ROOT / "baked").unlink()  # the store is back: the retry issues it
     assert award_issue(award_id=created.pk) is True
     assert Award.objects.get(pk=created.pk).status == AwardStatus.ISSUED
+
+
+def test_a_database_failure_while_publishing_leaves_the_award_pending_and_no_baked_file(settings, monkeypatch):
+    """The publishing UPDATE fails (here: the database answers that it is locked); the batch is retried later, and
+    the files baked for it are deleted rather than left behind unpublished."""
+    monkeypatch.setattr("badges.services._queue_issue", lambda ids: None)
+    monkeypatch.setattr("badges.issuing.queue_notify", lambda ids: None)
+    created = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("badges.issuing._mark_issued", locked)
+    with pytest.raises(TransientIssueError, match="locked"):
+        awards_issue(award_ids=[created.pk])
+    award = Award.objects.get(pk=created.pk)
+    assert award.status == AwardStatus.PENDING and not award.baked_png
+    baked = settings.MEDIA_ROOT / "baked"
+    assert not baked.exists() or not any(p.is_file() for p in baked.rglob("*"))

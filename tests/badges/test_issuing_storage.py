@@ -4,7 +4,7 @@
 import pytest
 from django.db import OperationalError
 
-from badges.issuing import TransientIssueError, award_issue, awards_issue
+from badges.issuing import TransientIssueError, award_issue, awards_issue, queue_notify
 from badges.models import Award, AwardStatus
 from courses.services import enrolment_complete
 from tests.factories import EnrolmentFactory
@@ -46,3 +46,19 @@ def test_a_database_failure_while_publishing_leaves_the_award_pending_and_no_bak
     assert award.status == AwardStatus.PENDING and not award.baked_png
     baked = settings.MEDIA_ROOT / "baked"
     assert not baked.exists() or not any(p.is_file() for p in baked.rglob("*"))
+
+
+def test_a_broker_that_refuses_the_emails_is_logged_with_its_cause_and_issuing_goes_on(monkeypatch, caplog):
+    """The learners' e-mails cannot be queued (the broker is down): the awards stay issued, the sweep sends the
+    e-mails later, and the log says why, with the broker's own error, for whoever is on call."""
+    from badges import tasks
+
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError("broker at 127.0.0.1:6379 refused the connection")
+
+    monkeypatch.setattr(tasks.award_notify_batch_task, "apply_async", refused)
+    with caplog.at_level("WARNING", logger="badges.issuing"):
+        queue_notify([1, 2])
+    (record,) = [r for r in caplog.records if r.name == "badges.issuing"]
+    assert "the sweep will retry" in record.getMessage()
+    assert record.exc_info is not None and isinstance(record.exc_info[1], ConnectionRefusedError)

@@ -32,6 +32,9 @@ def test_main_pages_have_no_serious_accessibility_violations(site, new_page):
         "badge-class": f"/badges/{award.badge_class.public_id}",
         "sign-in": "/accounts/login/",
         "sign-up": "/accounts/signup/",
+        "verify": "/verify",
+        "verify-result": f"/verify?url={site}/assertions/{award.public_id}",
+        "verify-batch": "/verify/batch",
     }
     visitor = new_page()
     found = {}

@@ -218,3 +218,29 @@ def test_a_pair_enrolled_concurrently_falls_back_to_enrolling_then_completing(mo
     assert [a.enrolment_id for a in awards] == [calm.pk, racer.pk]
     assert Enrolment.objects.filter(course=course).count() == 2
     assert Award.objects.filter(enrolment__course=course).count() == 2
+
+
+def _analyzed(table: str) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s", [table])
+            row = cursor.fetchone()
+            return bool(row and row[0])
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_refreshes_the_planner_statistics_of_what_it_wrote():
+    """The issuing tasks it queues select its awards by id: with the statistics of the empty tables the database
+    scanned the whole award table for every batch of 100 until autovacuum caught up."""
+    course = CourseFactory(code="bulk104")
+    record, parsed = completion_import_preview(
+        actor=None, issuer=course.issuer, filename="a.csv", content=_csv("bulk104", rows=1000)
+    )
+    assert not _analyzed(Award._meta.db_table)
+    completion_import_apply(actor=None, completion_import=record, parsed=parsed)
+    assert all(_analyzed(model._meta.db_table) for model in (Award, Enrolment, Learner))

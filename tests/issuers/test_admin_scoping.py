@@ -304,3 +304,18 @@ def test_a_viewer_at_b_cannot_view_objects_of_an_institution_they_do_not_belong_
         assert response.status_code in (403, 404), (view, response.status_code)
     assert edit_course(client, c_course).status_code in (403, 404)
     assert Course.objects.get(pk=c_course.pk).title == c_course.title
+
+
+def test_filtering_a_list_by_one_of_the_users_own_related_objects_works(client, world):
+    """The sidebar's relation filters (awards by badge, enrolments by course) send `<relation>__id__exact`: that
+    lookup is allowed, and it narrows the list to the chosen object's rows."""
+    a = world["a"]
+    other_course = EnrolmentFactory(course__issuer=a["issuer"]).course
+    login_as(client, a["issuer"], Role.OWNER)
+    response = client.get(reverse("admin:courses_enrolment_changelist"), {"course__id__exact": a["course"].pk})
+    assert response.status_code == 200
+    shown = {e.course_id for e in response.context["cl"].result_list}
+    assert shown == {a["course"].pk} and other_course.pk not in shown
+    response = client.get(reverse("admin:badges_award_changelist"), {"badge_class__id__exact": a["badge_class"].pk})
+    assert response.status_code == 200
+    assert {aw.pk for aw in response.context["cl"].result_list} == {a["award"].pk}

@@ -9,6 +9,7 @@ from badges.models import Award, AwardStatus, BadgeClass
 from courses.imports import completion_import_preview
 from courses.models import Course, Enrolment, EnrolmentStatus
 from courses.services import enrolment_complete
+from issuers.admin_scoping import SECRET_FIELDS, lookup_fields
 from issuers.models import AuditEvent, Invitation, IssuerMembership, Role, SigningKey
 from tests.factories import EnrolmentFactory, IssuerFactory, MembershipFactory, UserFactory
 
@@ -319,3 +320,30 @@ def test_filtering_a_list_by_one_of_the_users_own_related_objects_works(client, 
     response = client.get(reverse("admin:badges_award_changelist"), {"badge_class__id__exact": a["badge_class"].pk})
     assert response.status_code == 200
     assert {aw.pk for aw in response.context["cl"].result_list} == {a["award"].pk}
+
+
+def _installed_secret_fields() -> list[tuple[type, str]]:
+    """SECRET_FIELDS' columns on the models installed here (it also names apps a deployment may add)."""
+    from django.apps import apps
+
+    found = []
+    for label, field in sorted(SECRET_FIELDS):
+        try:
+            found.append((apps.get_model(label), field))
+        except LookupError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize(("model", "field"), _installed_secret_fields())
+def test_no_lookup_reaches_a_listed_secret_column_whatever_its_name(model, field):
+    """Listed secrets are refused even where the column's name gives nothing away (a session's `session_data`, a
+    second factor's `data`, a confirmation's `key`): the name check only adds to the list, never replaces it."""
+    assert lookup_fields(model, f"{field}__startswith") == ([field], True)
+
+
+def test_a_superuser_cannot_filter_second_factors_by_their_secret_data(client):
+    """mfa's own admin (not ours) refuses a guessed prefix of an authenticator's secret: 400, nothing listed."""
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    response = client.get(reverse("admin:mfa_authenticator_changelist"), {"data__startswith": "a"})
+    assert response.status_code == 400

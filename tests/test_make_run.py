@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(sys.executable).parent.parent
-STOP_WITHIN = 25  # seconds: the worker's warm shutdown, then whatever is left is killed at 15 s
+STOP_WITHIN = 30  # seconds: the worker's warm shutdown, whatever is left killed at 15 s, margin for a loaded CI machine
 
 
 def _make_dry_run(target: str, tmp_path: Path) -> str:

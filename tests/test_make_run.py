@@ -87,6 +87,9 @@ def test_make_run_from_a_fresh_clone(clone):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # a session of its own, as a terminal would give it: Ctrl-C goes to its group
+        # As in a terminal, Ctrl-C is not ignored: a CI runner started in the background may pass SIGINT down as
+        # ignored, and a shell cannot trap a signal ignored on entry.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         lines = _lines_until(make, "Demo login:", timeout=240)

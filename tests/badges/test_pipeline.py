@@ -13,7 +13,6 @@ from badges.notifications import award_notify, awards_remind_expiring
 from badges.openbadges.ob3.status_list import decode_list, get_bit
 from badges.services import AwardError, award_renew, award_retry, award_revoke
 from badges.status_lists import status_list_credential
-from badges.sweep import award_sweep
 from badges.verification.award import verify_award
 from courses.services import Completion, enrolment_complete, enrolments_complete
 from issuers.models import AuditEvent
@@ -55,14 +54,6 @@ def test_a_batch_of_completions_is_created_and_issued_together(queued):
     assert awards_issue(award_ids=[a.id for a in awards]) == 30
     assert Award.objects.filter(status=AwardStatus.ISSUED).count() == 30
     assert awards_issue(award_ids=[a.id for a in awards]) == 0
-
-
-def test_sweep_requeues_what_the_broker_lost(queued):
-    award = enrolment_complete(actor=None, enrolment=EnrolmentFactory())
-    queued.clear()
-    assert award_sweep(grace_seconds=3600) == (0, 0)  # still within the grace period
-    assert award_sweep(grace_seconds=0) == (1, 0)
-    assert queued == [[award.id]]
 
 
 def test_revocation_sets_the_status_bit_and_can_tell_the_learner(django_capture_on_commit_callbacks, queued):

@@ -227,3 +227,23 @@ def test_a_list_that_says_both_revoked_and_not_for_one_credential_is_read_as_rev
     it is not taken to mean it (the same reading as an entry whose `revoked` is not a boolean)."""
     document = {"revokedCredentials": [{"id": "urn:a", "revoked": False}, {"id": "urn:a", "revocationReason": "Again"}]}
     assert revocation_list.revocation_status(document, credential_id="urn:a").revoked is True
+
+
+def test_a_credential_without_an_id_cannot_be_looked_up_and_the_list_is_not_fetched(kit, lists):
+    signed = credential(kit)
+    del signed["id"]  # after signing: the signature fails too, but the status is judged and said on its own
+    result = verified(kit, lists, signed)
+    assert failed(result)["status"] == (
+        "The credential has no id, so its revocation list cannot be read for it.",
+        "error",
+    )
+    assert lists.fetched == []
+
+
+def test_a_listed_credential_without_a_reason_is_revoked_in_plain_words(kit, lists):
+    signed = credential(kit)
+    lists.revoke(signed["id"])
+    assert failed(verified(kit, lists, signed))["status"] == (
+        "The issuer has revoked this credential (it is in their revocation list).",
+        "error",
+    )

@@ -3,6 +3,7 @@
 import os
 import random
 
+import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -83,3 +84,45 @@ def test_signing_by_libsodium_gives_openssls_signature() -> None:
         signature = ed25519_sign(private_key=key, data=data)
         assert signature == key.sign(data)
         assert openssl_verify(key.public_key(), signature, data)
+
+
+class _UnreadableKey:
+    """A key whose raw bytes cannot be read (as with a key held in hardware): it can only sign."""
+
+    def __init__(self, key: Ed25519PrivateKey, error: type[Exception] | None) -> None:
+        self._key, self._error = key, error
+        if error is None:  # no private_bytes_raw at all
+            return
+        self.private_bytes_raw = self._refuse
+
+    def _refuse(self) -> bytes:
+        raise self._error("raw bytes not available")
+
+    def public_key(self) -> Ed25519PublicKey:
+        return self._key.public_key()
+
+    def sign(self, data: bytes) -> bytes:
+        return self._key.sign(data)
+
+
+@pytest.mark.parametrize("error", [None, NotImplementedError, TypeError, ValueError])
+def test_a_key_whose_raw_bytes_cannot_be_read_is_signed_by_openssl(error) -> None:
+    from badges.openbadges.ob3.proof import ed25519_sign
+
+    key = Ed25519PrivateKey.generate()
+    data = os.urandom(64)
+    assert ed25519_sign(private_key=_UnreadableKey(key, error), data=data) == key.sign(data)
+
+
+def test_a_readable_key_is_signed_by_libsodium_not_openssl() -> None:
+    from badges.openbadges.ob3.proof import ed25519_sign
+
+    class NoOpenSSL:
+        def __init__(self, key: Ed25519PrivateKey) -> None:
+            self.private_bytes_raw, self.public_key = key.private_bytes_raw, key.public_key
+
+        def sign(self, data: bytes) -> bytes:
+            raise AssertionError("OpenSSL was asked to sign: the faster libsodium path was skipped")
+
+    key = Ed25519PrivateKey.generate()
+    assert ed25519_sign(private_key=NoOpenSSL(key), data=b"hashes") == key.sign(b"hashes")

@@ -3,6 +3,7 @@
 import copy
 import hashlib
 import json
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,100 @@ def test_an_unsafe_signed_document_fails_verification_instead_of_raising(kit):
 def test_signing_twice_is_refused(kit):
     with pytest.raises(proof.ProofError, match="already has a proof"):
         kit.sign(kit.signed_credential())
+
+
+def test_proof_config_copies_the_context_whatever_its_shape():
+    method, created = "did:example:issuer#key-1", "2025-03-01T00:00:00Z"
+    url = "https://www.w3.org/ns/credentials/v2"
+    assert proof.proof_config(context=url, verification_method=method, created=created)["@context"] == url
+    context = [url, {"@vocab": "https://example.org/#"}]
+    config = proof.proof_config(context=context, verification_method=method, created=created)
+    assert config["@context"] == context
+    config["@context"][1]["@vocab"] = "https://changed.example/#"  # shares nothing mutable with the document
+    assert context[1] == {"@vocab": "https://example.org/#"}
+    inline_only = [{"@vocab": "https://example.org/#"}]
+    config = proof.proof_config(context=inline_only, verification_method=method, created=created)
+    config["@context"][0]["@vocab"] = "https://changed.example/#"
+    assert inline_only == [{"@vocab": "https://example.org/#"}]
+
+
+def _containers(node):
+    """Every dict and list in a JSON-like tree."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _containers(value)
+    elif isinstance(node, list):
+        yield node
+        for item in node:
+            yield from _containers(item)
+
+
+@pytest.mark.parametrize("path", ["fast", "full"])
+def test_the_signed_copy_shares_nothing_mutable_with_the_input(kit, path):
+    credential = kit.credential()
+    if path == "full":  # a dict subclass: the fast path declines it, full JSON-LD processing takes it
+        credential["credentialSubject"] = OrderedDict(credential["credentialSubject"])
+    assert proof.canonicalize_traced(credential).path == path
+    signed = kit.sign(credential)
+    inputs = {id(node) for node in _containers(credential)}
+    assert not [node for node in _containers(signed) if id(node) in inputs]
+    assert proof.verify_proof(document=signed, public_key=kit.ed_keys[-1].public_key()).ok
+
+
+def test_b58decode_round_trips_every_leading_byte_length():
+    # Values whose bit length is 8k + 1 and 8k need exactly k + 1 and k bytes; leading zero bytes come back as "1"s.
+    for data in [b"\x01", b"\x01\x00", b"\x80", b"\x01" + bytes(63), b"\x00\x01\xff", bytes(3), b"\xff" * 64]:
+        assert proof.b58decode(proof.b58encode(data)) == data, data.hex()
+
+
+def test_a_verification_outcome_cannot_be_changed_afterwards(kit):
+    outcome = proof.verify_proof(document=kit.credential(), public_key=kit.ed_keys[-1].public_key())
+    with pytest.raises(AttributeError):
+        outcome.ok = True
+
+
+def _other_proof(signed):
+    return {**signed["proof"], "cryptosuite": "ecdsa-rdfc-2019", "proofValue": "zNotChecked"}
+
+
+def test_proof_selection(kit):
+    public = kit.ed_keys[-1].public_key()
+    signed = kit.signed_credential()
+    unsigned = kit.credential()
+    outcome = proof.verify_proof(document=unsigned, public_key=public)
+    assert (outcome.ok, outcome.message) == (False, "The credential has no proof.")
+    only_other = {**signed, "proof": _other_proof(signed)}
+    outcome = proof.verify_proof(document=only_other, public_key=public)
+    assert (outcome.ok, outcome.message) == (False, "The credential has no eddsa-rdfc-2022 proof.")
+    assert proof.proof_verification_method(only_other) is None
+    # In a list, the first eddsa-rdfc-2022 proof is the one checked; other suites and non-objects are passed over.
+    another_key = kit.sign(unsigned, key=ed25519.Ed25519PrivateKey.generate())["proof"]
+    listed = {**signed, "proof": ["not a proof", _other_proof(signed), signed["proof"], another_key]}
+    assert proof.verify_proof(document=listed, public_key=public).ok
+    assert proof.proof_verification_method(listed) == signed["proof"]["verificationMethod"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p.pop("created"), "no verificationMethod or created date"),
+        (lambda p: p.pop("verificationMethod"), "no verificationMethod or created date"),
+        (lambda p: p.__setitem__("@context", ["https://www.w3.org/ns/credentials/v2"]), "@context differs"),
+        (lambda p: p.__setitem__("proofValue", "u" + p["proofValue"][1:]), "not a base58btc multibase string"),
+        (lambda p: p.__setitem__("proofValue", 42), "not a base58btc multibase string"),
+        (lambda p: p.__setitem__("proofValue", p["proofValue"] + "0"), "not a base58btc multibase string"),
+        (lambda p: p.__setitem__("proofValue", p["proofValue"][:-2]), "not a 64-byte Ed25519 signature"),
+    ],
+)
+def test_a_malformed_proof_fails_with_its_reason(kit, change, message):
+    signed = copy.deepcopy(kit.signed_credential())
+    change(signed["proof"])
+    outcome = proof.verify_proof(document=signed, public_key=kit.ed_keys[-1].public_key())
+    assert not outcome.ok and message in outcome.message
+
+
+def test_a_proof_carrying_the_documents_own_context_verifies(kit):
+    signed = copy.deepcopy(kit.signed_credential())
+    signed["proof"]["@context"] = copy.deepcopy(signed["@context"])
+    assert proof.verify_proof(document=signed, public_key=kit.ed_keys[-1].public_key()).ok

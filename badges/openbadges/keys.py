@@ -13,10 +13,11 @@ import base64
 import hashlib
 import json
 
-import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey, RSAPublicNumbers
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from badges.openbadges.base58btc import b58decode, b58encode
 
 __all__ = [
     "ED25519_MULTICODEC_PREFIX",
@@ -61,7 +62,7 @@ def ed25519_public_bytes(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
 
 def ed25519_to_multikey(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
     """``publicKeyMultibase`` of an Ed25519 key: ``"z" + base58btc(0xed01 ‖ key)``, e.g. ``z6Mk…``."""
-    return "z" + base58.b58encode(ED25519_MULTICODEC_PREFIX + ed25519_public_bytes(key)).decode("ascii")
+    return "z" + b58encode(ED25519_MULTICODEC_PREFIX + ed25519_public_bytes(key))
 
 
 def ed25519_from_multikey(multibase: str) -> Ed25519PublicKey:
@@ -69,7 +70,7 @@ def ed25519_from_multikey(multibase: str) -> Ed25519PublicKey:
     if not isinstance(multibase, str) or not multibase.startswith("z"):
         raise KeyEncodingError("publicKeyMultibase must be a base58btc multibase string starting with 'z'.")
     try:
-        raw = base58.b58decode(multibase[1:])
+        raw = b58decode(multibase[1:])
     except ValueError as exc:
         raise KeyEncodingError(f"publicKeyMultibase is not valid base58btc: {exc}.") from exc
     if raw[:2] != ED25519_MULTICODEC_PREFIX or len(raw) != 34:

@@ -24,12 +24,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from nacl.bindings import crypto_sign, crypto_sign_open
 from nacl.exceptions import BadSignatureError
 from pyld import jsonld
 
+from badges.openbadges.base58btc import b58decode, b58encode
 from badges.openbadges.ob3.compose import format_datetime
 from badges.openbadges.ob3.fastpath.guard import (
     Canonicalization,
@@ -186,23 +186,6 @@ def _tree_copy(node: dict[str, Any]) -> dict[str, Any]:
 
 def _list_copy(items: list[Any]) -> list[Any]:
     return [_tree_copy(i) if type(i) is dict else _list_copy(i) if type(i) is list else i for i in items]
-
-
-def b58encode(data: bytes) -> str:
-    """base58btc (Bitcoin alphabet) of ``data``, as text (the ``base58`` package)."""
-    return base58.b58encode(data).decode("ascii")
-
-
-def b58decode(text: str) -> bytes:
-    """The bytes of base58btc ``text`` (trailing whitespace ignored), or ValueError (the ``base58`` package).
-
-    ``base58.b58decode`` with its last step, the number to bytes, done by ``int.to_bytes`` rather than 64 divisions
-    by 256: half its time for a signature. The same steps otherwise (strip, ASCII, leading "1"s as zero bytes, the
-    package's digits and its error for a character outside the alphabet)."""
-    raw = text.rstrip().encode("ascii")
-    digits = raw.lstrip(b"1")
-    value = base58.b58decode_int(digits)
-    return bytes(len(raw) - len(digits)) + value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
 def sign_credential(

@@ -1,9 +1,9 @@
 """base58btc (the Bitcoin alphabet), as multibase ``z`` values use it: proof values and Ed25519 multikeys.
 
 The codec is the ``based58`` package (Rust's ``bs58`` crate): every OB 3.0 signature is encoded once and every
-verification decodes one, and the pure-Python ``base58`` package spent about 20 µs decoding each 64-byte signature, close to a
-tenth of a fast verification, where this takes about 3 µs (``bench/ob3_bench.py`` prints both). The pure-Python package
-stays in the tests as the reference the codec is compared with. Decision 0005, second addendum.
+verification decodes one. The pure-Python ``base58`` package spent about 20 µs decoding each 64-byte signature,
+close to a tenth of a fast verification, where this takes about 3 µs (``bench/ob3_bench.py`` prints both). The
+pure-Python package stays in the tests as the reference the codec is compared with. Decision 0005, second addendum.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ from badges.openbadges.ob3.fastpath.guard import (
     set_alert_callback,
     set_sample_rate,
 )
+from badges.openbadges.ob3.fastpath.proofconfig import config_items
 from badges.openbadges.ob3.safety import UnsafeDocumentError, json_problems
 
 __all__ = [
@@ -127,17 +128,7 @@ ConfigKey = tuple[tuple[str, str | tuple[str, ...]], ...]
 def _config_key(config: Mapping[str, Any]) -> ConfigKey | None:
     """The configuration as a hashable value it can be rebuilt from, if it is made of strings (and a list of
     strings for ``@context``) only."""
-    if type(config) is not dict:
-        return None
-    items: list[tuple[str, str | tuple[str, ...]]] = []
-    for key, value in config.items():
-        if type(value) is str:
-            items.append((key, value))
-        elif key == "@context" and type(value) is list and all(type(entry) is str for entry in value):
-            items.append((key, tuple(value)))
-        else:
-            return None
-    return tuple(items)
+    return config_items(config) if type(config) is dict else None
 
 
 # Small on purpose: a bulk signer needs the current second's configuration of each of its keys, nothing more;

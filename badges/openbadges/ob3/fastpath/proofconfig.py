@@ -35,7 +35,7 @@ from .dataset import build_statements
 from .errors import FastPathRefusal
 from .rdfc import canonical_nquads
 
-__all__ = ["ConfigTemplate", "proof_config_nquads", "template_for"]
+__all__ = ["ConfigTemplate", "config_items", "proof_config_nquads", "template_for"]
 
 _KEYS = frozenset({"@context", "type", "cryptosuite", "created", "verificationMethod", "proofPurpose"})
 _CREATED = "created"
@@ -64,21 +64,28 @@ class ConfigTemplate:
         return "".join(lines)
 
 
-def _shape(config: Mapping[str, Any]) -> Shape | None:
-    """The configuration without its ``created``, as a hashable value it can be rebuilt from; None when it is not
-    exactly the proof options and ``@context``, all strings (a list of strings for ``@context``)."""
-    if type(config) is not dict or len(config) != len(_KEYS) or config.keys() != _KEYS:
-        return None
+def config_items(config: Mapping[str, Any], *, leave_out: str | None = None) -> Shape | None:
+    """The options of a proof configuration as a hashable value it can be rebuilt from, without ``leave_out``;
+    None unless every value is a string (or, for ``@context``, a list of strings). Also the key of
+    ``proof._config_hash``'s memory of whole configurations."""
     items: list[tuple[str, str | tuple[str, ...]]] = []
     for key, value in config.items():
         if type(value) is str:
-            if key != _CREATED:
+            if key != leave_out:
                 items.append((key, value))
         elif key == "@context" and type(value) is list and all(type(entry) is str for entry in value):
             items.append((key, tuple(value)))
         else:
             return None
     return tuple(items)
+
+
+def _shape(config: Mapping[str, Any]) -> Shape | None:
+    """The configuration without its ``created``, as a hashable value it can be rebuilt from; None when it is not
+    exactly the proof options and ``@context``, all strings (a list of strings for ``@context``)."""
+    if type(config) is not dict or len(config) != len(_KEYS) or config.keys() != _KEYS:
+        return None
+    return config_items(config, leave_out=_CREATED)
 
 
 @functools.lru_cache(maxsize=_TEMPLATES_CACHED)

@@ -163,3 +163,13 @@ def test_an_email_that_matches_only_the_record_does_not_make_the_given_copy_the_
     given = {**web.docs[url][1], "recipient": compose.email_identity(email="eve@example.org", salt="other-salt")}
     result = verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image", email="ada@example.org")
     assert "another recipient" in disagreement(result).message
+
+
+def test_an_identity_that_is_not_hashed_is_compared_as_written(web):
+    # Only a hash is compared without regard to case; a plain-text identity such as a URL is case-sensitive.
+    url = web.hosted()
+    record = dict(web.docs[url][1])
+    web.put(url, {**record, "recipient": {"type": "url", "hashed": False, "identity": "https://example.org/ada"}})
+    given = {**record, "recipient": {"type": "url", "hashed": False, "identity": "https://example.org/ADA"}}
+    result = verify_hosted(assertion=given, fetch=web.fetch, now=clock, given_as="image")
+    assert result.verdict == "invalid" and "another recipient" in disagreement(result).message

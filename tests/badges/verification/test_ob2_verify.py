@@ -1,6 +1,7 @@
 """The plain OB 2.0 verifier against a small fake internet of documents: each check's failure, both forms."""
 
 import base64
+import dataclasses
 import functools
 import json
 from datetime import UTC, datetime, timedelta
@@ -751,5 +752,28 @@ def test_a_jws_whose_header_carries_more_than_the_algorithm_verifies(web, kid):
     token = PyJWS(algorithms=["RS256"]).encode(
         json.dumps(doc).encode(), web.keys["a"], algorithm="RS256", headers={"kid": kid}
     )
+    result = verify_signed(token=token, fetch=web.fetch, now=clock)
+    assert result.verdict == "valid", failed(result)
+
+
+def test_what_the_fetcher_answers_cannot_be_changed_after_the_fact():
+    answer = Fetched(200, {"id": "https://a.example/assertions/1"})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.status = 410
+
+
+@functools.cache
+def _rsa_3072_key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=3072)
+
+
+@pytest.mark.parametrize("narrative", ["", "W", "We", "Wel"])
+def test_a_badge_signed_with_a_3072_bit_key_verifies(web, narrative):
+    # Issuers elsewhere sign with larger keys: the signature's base64url text is then a whole number of quanta and
+    # each part of the token is padded by its own length, whatever the payload's length.
+    key = _rsa_3072_key()
+    web.put(KEY, {**web.docs[KEY][1], "publicKeyPem": jws.public_key_pem(key)})
+    doc = web.assertion(id=SIGNED_ID, verification=compose.signed_verification(creator=KEY))
+    token = jws.sign_assertion(assertion={**doc, "narrative": narrative}, private_key=key)
     result = verify_signed(token=token, fetch=web.fetch, now=clock)
     assert result.verdict == "valid", failed(result)

@@ -683,8 +683,8 @@ def test_inflated_status_lists_are_bounded_in_number_and_size(monkeypatch):
         v._status_bits(encoded)
     assert list(v._STATUS_BITS) == lists[1:]  # 32 kept, the oldest gone first
     monkeypatch.setattr(v, "_STATUS_BITS", {})
-    largest, too_large = (status_list.encode_list(bytearray(n)) for n in (256 * 1024, 256 * 1024 + 16 * 1024))
-    assert len(v._status_bits(largest)) == 256 * 1024 and len(v._status_bits(too_large)) == 272 * 1024
+    largest, too_large = (status_list.encode_list(bytearray(n)) for n in (256 * 1024, 256 * 1024 + 1))
+    assert len(v._status_bits(largest)) == 256 * 1024 and len(v._status_bits(too_large)) == 256 * 1024 + 1
     assert list(v._STATUS_BITS) == [largest]
 
 
@@ -699,3 +699,28 @@ def test_decoded_issuer_keys_are_bounded_in_number():
     v._public_key({"publicKeyMultibase": keys[1]})
     assert v._multikey.cache_info().hits == 1
     v._multikey.cache_clear()
+
+
+class _Text(str):
+    """A str subclass: its JSON text is the same as a str's, but it is not what ``json.loads`` gives."""
+
+
+@pytest.mark.parametrize(
+    ("extra", "checks"),
+    [
+        ({"n": 1, "f": 1.5, "yes": True, "no": False, "nothing": None, "list": [1, "x"], "map": {"k": "v"}}, 1),
+        ({5: "a number as a key"}, 2),
+        ({"t": (1, 2)}, 2),
+        ({"s": _Text("x")}, 2),
+        ({"nan": float("nan")}, 2),
+    ],
+)
+def test_only_plain_json_status_lists_are_remembered(kit, monkeypatch, extra, checks):
+    checked = _counting_status_list_proofs(monkeypatch)
+    assert _verify(kit, kit.signed_credential()).verdict == "valid"  # the fast path is on: proofs are remembered
+    checked.clear()
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    for _ in range(2):
+        outcome = v._verify_status_list_proof(document={"id": "https://example.org/status/9", **extra}, public_key=key)
+        assert not outcome.ok  # no proof: what matters is whether the outcome was remembered
+    assert len(checked) == checks

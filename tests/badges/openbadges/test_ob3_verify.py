@@ -724,3 +724,10 @@ def test_only_plain_json_status_lists_are_remembered(kit, monkeypatch, extra, ch
         outcome = v._verify_status_list_proof(document={"id": "https://example.org/status/9", **extra}, public_key=key)
         assert not outcome.ok  # no proof: what matters is whether the outcome was remembered
     assert len(checked) == checks
+
+
+def test_a_key_authorised_only_by_another_keys_embedded_entry_is_refused(kit):
+    document = kit.did_document()
+    document["assertionMethod"] = [m for m in document["verificationMethod"] if m["id"] == kit.jwt_kid]
+    result = _verify_with(kit, kit.signed_credential(), resolve_did=lambda did: document)
+    assert _said(result, "issuer_key") == (False, "The issuer has not authorised this key to issue credentials.")

@@ -350,7 +350,8 @@ def _bitstring_check(entry: Mapping[str, Any], issuer_id: str | None, ctx: _Cont
         return Check("status", False, "The revocation list was not published by the credential's issuer.")
     dates = _date_checks(status_list, ctx.now())
     if not all(d.ok for d in dates):
-        return Check("status", False, "The revocation list is not current: " + dates[-1].message, "warning")
+        failed = next(d for d in dates if not d.ok)  # not yet valid, or expired: say which
+        return Check("status", False, "The revocation list is not current: " + failed.message, "warning")
     subject = status_list.get("credentialSubject") or {}
     if subject.get("statusPurpose") != purpose:
         return Check("status", False, "The revocation list is for a different status purpose.")

@@ -513,6 +513,17 @@ def test_an_expired_status_list_is_a_warning(kit):
     )
 
 
+def test_a_status_list_not_yet_valid_says_so(kit):
+    kit.list_signed_at = utc(2099, 1, 1)  # the list's validFrom: after the verification's "now"
+    early = _status_list(kit)
+    result = _verify_with(kit, kit.signed_credential(), fetch_status_list=lambda url: early)
+    assert result.verdict == "valid_with_warnings"
+    assert _said(result, "status") == (
+        False,
+        "The revocation list is not current: The credential is not valid until 2099-01-01T00:00:00Z.",
+    )
+
+
 def test_a_status_list_for_another_purpose_is_refused(kit):
     suspensions = _status_list(kit, purpose="suspension")
     result = _verify_with(kit, kit.signed_credential(), fetch_status_list=lambda url: suspensions)

@@ -539,6 +539,15 @@ def _issuer_key_check(key: Mapping[str, Any], issuer: Mapping[str, Any] | None) 
     return Check("issuer_key", True, "The signing key is published by the issuer and listed in its profile.")
 
 
+def _signature_problem(message: str) -> str:
+    """What a verifier reads when the JWS does not verify: the signature itself, or the issuer's key."""
+    if "verification failed" in message:
+        return "The signature does not match: the badge was changed, or another key signed it."
+    if message.startswith("the public key is not"):
+        return f"The issuer's key could not be read: {message}."
+    return message
+
+
 def verify_signed(*, token: str, fetch: FetchDocument, now: Clock = utc_now, email: str | None = None) -> Ob2Result:
     """Verify a signed Assertion (compact JWS, RS256) against its issuer's published CryptographicKey."""
     result = Ob2Result("signed")
@@ -564,13 +573,8 @@ def verify_signed(*, token: str, fetch: FetchDocument, now: Clock = utc_now, ema
         result.key_id = str(key["id"])
         try:
             jws.verify_assertion(token=token, public_key=key["publicKeyPem"])
-        except jws.SignatureError as exc:
-            message = str(exc)
-            if "verification failed" in message:
-                message = "The signature does not match: the badge was changed, or another key signed it."
-            result.checks.append(Check("signature", False, message))
-        except (ValueError, TypeError) as exc:  # an unreadable PEM
-            result.checks.append(Check("signature", False, f"The issuer's key could not be read: {exc}"))
+        except (ValueError, TypeError) as exc:  # jws.SignatureError is a ValueError
+            result.checks.append(Check("signature", False, _signature_problem(str(exc))))
         else:
             result.checks.append(Check("signature", True, "The signature is valid (RS256)."))
     if _verification_type(payload) not in _SIGNED:

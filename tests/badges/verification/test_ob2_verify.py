@@ -629,7 +629,16 @@ def test_a_key_that_is_not_rsa_is_said_in_words(web):
     )
     web.put(KEY, {**web.docs[KEY][1], "publicKeyPem": pem})
     result = verify_signed(token=web.signed(), fetch=web.fetch, now=clock)
-    assert said(result, "signature") == (False, "the public key is not an RSA key")
+    assert said(result, "signature") == (False, "The issuer's key could not be read: the public key is not an RSA key.")
+
+
+def test_a_key_that_is_not_pem_is_said_in_words(web):
+    web.put(
+        KEY, {**web.docs[KEY][1], "publicKeyPem": "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----"}
+    )
+    result = verify_signed(token=web.signed(), fetch=web.fetch, now=clock)
+    ok, message = said(result, "signature")
+    assert not ok and message.startswith("The issuer's key could not be read: the public key is not a PEM RSA key")
 
 
 @pytest.mark.parametrize("listed", [KEY, [{"id": KEY}], ["https://a.example/old-key", KEY]])

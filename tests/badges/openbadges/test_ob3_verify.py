@@ -503,25 +503,21 @@ def test_a_status_list_published_by_another_issuer_is_refused(kit):
     assert _said(result, "status") == (False, "The revocation list was not published by the credential's issuer.")
 
 
-def test_an_expired_status_list_is_a_warning(kit):
-    expired = _status_list(kit, valid_until=utc(2025, 5, 1))
-    result = _verify_with(kit, kit.signed_credential(), fetch_status_list=lambda url: expired)
+@pytest.mark.parametrize(
+    ("list_valid_from", "list_valid_until", "said"),
+    [
+        (None, utc(2025, 5, 1), "The credential expired on 2025-05-01T00:00:00Z."),
+        (utc(2099, 1, 1), None, "The credential is not valid until 2099-01-01T00:00:00Z."),  # after "now"
+    ],
+    ids=["expired", "not-yet-valid"],
+)
+def test_a_status_list_that_is_not_current_is_a_warning_that_says_why(kit, list_valid_from, list_valid_until, said):
+    if list_valid_from is not None:
+        kit.list_signed_at = list_valid_from  # the list's validFrom
+    stale = _status_list(kit, valid_until=list_valid_until)
+    result = _verify_with(kit, kit.signed_credential(), fetch_status_list=lambda url: stale)
     assert result.verdict == "valid_with_warnings"
-    assert _said(result, "status") == (
-        False,
-        "The revocation list is not current: The credential expired on 2025-05-01T00:00:00Z.",
-    )
-
-
-def test_a_status_list_not_yet_valid_says_so(kit):
-    kit.list_signed_at = utc(2099, 1, 1)  # the list's validFrom: after the verification's "now"
-    early = _status_list(kit)
-    result = _verify_with(kit, kit.signed_credential(), fetch_status_list=lambda url: early)
-    assert result.verdict == "valid_with_warnings"
-    assert _said(result, "status") == (
-        False,
-        "The revocation list is not current: The credential is not valid until 2099-01-01T00:00:00Z.",
-    )
+    assert _said(result, "status") == (False, "The revocation list is not current: " + said)
 
 
 def test_a_status_list_for_another_purpose_is_refused(kit):

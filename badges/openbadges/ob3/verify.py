@@ -349,8 +349,8 @@ def _bitstring_check(entry: Mapping[str, Any], issuer_id: str | None, ctx: _Cont
     if _issuer_id(status_list) != issuer_id:
         return Check("status", False, "The revocation list was not published by the credential's issuer.")
     dates = _date_checks(status_list, ctx.now())
-    if not all(d.ok for d in dates):
-        failed = next(d for d in dates if not d.ok)  # not yet valid, or expired: say which
+    failed = next((d for d in dates if not d.ok), None)  # not yet valid, or expired: say which
+    if failed is not None:
         return Check("status", False, "The revocation list is not current: " + failed.message, "warning")
     subject = status_list.get("credentialSubject") or {}
     if subject.get("statusPurpose") != purpose:

@@ -20,7 +20,7 @@ Verification resolves the DID document and the status list locally (no network):
 ``verify.verify_data_integrity`` (format, signature, issuer key, status list fetch + its own proof + bit, dates),
 the figure held to the target; *proof only* is ``proof.verify_proof``. Every credential has a unique id, recipient
 and timestamp, so nothing is served from a cache that real traffic would miss; the one status list they all point
-at is remembered once verified, as a verifier's would be (``verify._verify_status_list_proof``).
+at is remembered once verified, as a verifier's would be (``verify._status_list_reading``).
 
 Issue 19 holds the targets as ratios, so that they hold on any machine: fast-path signing >= 12x the full path and
 >= 12x the Node reference stack, verification likewise. The reference stack is Digital Bazaar's ``@digitalbazaar/vc``

@@ -3,6 +3,7 @@
 import base64
 import copy
 import json
+import marshal
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def _counting_status_list_proofs(monkeypatch):
         checked.append(kwargs["document"]["id"])
         return real(**kwargs)
 
-    v._status_list_proof.cache_clear()
+    v._remembered_reading.cache_clear()
     monkeypatch.setattr(v, "verify_proof", counting)
     return checked
 
@@ -164,18 +165,27 @@ def test_a_cached_status_list_still_needs_a_published_key(kit, monkeypatch):
     assert "not published" in _failed(result)["status"]
 
 
-def test_a_status_list_that_is_not_plain_json_is_checked_every_time(kit, monkeypatch):
+def test_a_status_list_made_of_subclasses_is_checked_every_time(kit, monkeypatch):
     checked = _counting_status_list_proofs(monkeypatch)
     the_list = kit.signed_status_list()
-    the_list["type"] = tuple(the_list["type"])  # not JSON: a tuple would read as a list in JSON text
+    the_list["type"] = [_Text(t) for t in the_list["type"]]  # prints as the list it was, but is not what JSON gives
     for _ in range(2):
-        v.verify(
-            credential=kit.signed_credential(),
-            resolve_did=kit.resolve_did,
-            fetch_status_list=lambda url: the_list,
-            now=kit.clock(),
-        )
+        result = _verify_with(kit, kit.signed_credential(), fetch_status_list=lambda url: the_list)
+        assert result.verdict == "valid", _failed(result)
     assert len(checked) == 2
+
+
+def test_a_remembered_reading_is_never_served_for_a_list_that_differs_only_in_type(kit, monkeypatch):
+    # JSON text cannot tell a tuple from a list, nor 1 from 1.0; the key keeps them apart, so each is read once.
+    checked = _counting_status_list_proofs(monkeypatch)
+    with_ttl = _status_list(kit, ttl=300000)
+    as_float = json.loads(json.dumps(with_ttl))
+    as_float["credentialSubject"]["ttl"] = 300000.0
+    as_tuple = json.loads(json.dumps(with_ttl))
+    as_tuple["type"] = tuple(as_tuple["type"])
+    for document in (with_ttl, as_float, as_tuple, with_ttl, as_float, as_tuple):
+        _verify_with(kit, kit.signed_credential(), fetch_status_list=lambda url, d=document: d)
+    assert len(checked) == 3
 
 
 def test_unreachable_status_list_is_a_warning(kit):
@@ -644,37 +654,50 @@ def test_any_input_form_is_recognised(kit):
         assert [(c.name, c.ok, c.message) for c in result.checks] == [("format", False, message)]
 
 
-def test_remembered_status_list_proofs_are_bounded_in_number(kit, monkeypatch):
+def test_remembered_status_list_readings_are_bounded_in_number(kit, monkeypatch):
     checked = _counting_status_list_proofs(monkeypatch)
-    assert _verify(kit, kit.signed_credential()).verdict == "valid"  # the fast path is on: proofs are remembered
-    key = ed25519.Ed25519PrivateKey.generate().public_key()
-    lists = [{"id": f"https://example.org/status/{n}"} for n in range(v._STATUS_LIST_PROOFS_CACHED + 1)]
+    assert _verify(kit, kit.signed_credential()).verdict == "valid"  # the fast path is on: readings are remembered
+    lists = [
+        {
+            "id": f"https://example.org/status/{n}",
+            "proof": {"cryptosuite": proof.CRYPTOSUITE, "verificationMethod": kit.method_id()},
+        }
+        for n in range(v._STATUS_LIST_READINGS_CACHED + 1)
+    ]
+
+    def read(document):
+        return v._status_list_reading(document, kit.did, "revocation", kit.resolve_did)
+
     checked.clear()
     for document in lists[:-1]:
-        v._verify_status_list_proof(document=document, public_key=key)
-    v._verify_status_list_proof(document=lists[0], public_key=key)
+        assert read(document).failure is not None  # unsigned: what matters is whether the reading was remembered
+    read(lists[0])
     assert len(checked) == 64  # all 64 kept: the first is not checked again
-    v._verify_status_list_proof(document=lists[-1], public_key=key)  # one more: the least recently used goes
-    v._verify_status_list_proof(document=lists[1], public_key=key)
+    read(lists[-1])  # one more: the least recently used goes
+    read(lists[1])
     assert checked[-2:] == [lists[-1]["id"], lists[1]["id"]]
 
 
 def _padded_status_list(kit, length):
-    """A signed status list whose JSON text (as the proof cache measures it) is exactly ``length`` characters."""
+    """A signed status list whose key (the list and the DID document, marshalled) is exactly ``length`` bytes."""
+
+    def key_length(document):
+        return len(marshal.dumps((document, kit.did_document()), v._MARSHAL_VERSION))
+
     unpadded = _status_list(kit, description="")
-    unpadded = len(v._JSON_TEXT(unpadded)) - len(unpadded["proof"]["proofValue"])
+    unpadded = key_length(unpadded) - len(unpadded["proof"]["proofValue"])
     # The proof value's length varies by a character from one signature to the next: other fillers sign otherwise.
     for filler in "xyzwvu":
         for proof_length in (89, 88, 87):
             document = _status_list(kit, description=filler * (length - unpadded - proof_length))
-            if len(v._JSON_TEXT(document)) == length:
+            if key_length(document) == length:
                 return document
     raise AssertionError("could not sign a list of that length")
 
 
-def test_a_status_list_longer_than_64_kib_is_not_remembered(kit, monkeypatch):
+def test_a_status_list_whose_key_is_longer_than_128_kib_is_not_remembered(kit, monkeypatch):
     checked = _counting_status_list_proofs(monkeypatch)
-    for length, times in ((64 * 1024, 1), (64 * 1024 + 1, 2)):
+    for length, times in ((128 * 1024, 1), (128 * 1024 + 1, 2)):
         the_list = _padded_status_list(kit, length)
         checked.clear()
         for _ in range(2):
@@ -712,24 +735,35 @@ class _Text(str):
     """A str subclass: its JSON text is the same as a str's, but it is not what ``json.loads`` gives."""
 
 
+def _cyclic():
+    loop: list = []
+    loop.append(loop)
+    return loop
+
+
 @pytest.mark.parametrize(
     ("extra", "checks"),
     [
         ({"n": 1, "f": 1.5, "yes": True, "no": False, "nothing": None, "list": [1, "x"], "map": {"k": "v"}}, 1),
-        ({5: "a number as a key"}, 2),
-        ({"t": (1, 2)}, 2),
-        ({"s": _Text("x")}, 2),
-        ({"nan": float("nan")}, 2),
+        ({5: "a number as a key"}, 1),  # not JSON, but exactly what the key reads back
+        ({"t": (1, 2)}, 1),
+        ({"nan": float("nan")}, 1),
+        ({"s": _Text("x")}, 2),  # a subclass: marshal refuses it, so it is read every time
+        ({"cycle": _cyclic()}, 2),
     ],
 )
-def test_only_plain_json_status_lists_are_remembered(kit, monkeypatch, extra, checks):
+def test_only_exact_builtin_status_lists_are_remembered(kit, monkeypatch, extra, checks):
     checked = _counting_status_list_proofs(monkeypatch)
-    assert _verify(kit, kit.signed_credential()).verdict == "valid"  # the fast path is on: proofs are remembered
+    assert _verify(kit, kit.signed_credential()).verdict == "valid"  # the fast path is on: readings are remembered
     checked.clear()
-    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    document = {
+        "id": "https://example.org/status/9",
+        "proof": {"cryptosuite": proof.CRYPTOSUITE, "verificationMethod": kit.method_id()},
+        **extra,
+    }
     for _ in range(2):
-        outcome = v._verify_status_list_proof(document={"id": "https://example.org/status/9", **extra}, public_key=key)
-        assert not outcome.ok  # no proof: what matters is whether the outcome was remembered
+        reading = v._status_list_reading(document, kit.did, "revocation", kit.resolve_did)
+        assert reading.failure is not None  # no valid proof: what matters is whether the reading was remembered
     assert len(checked) == checks
 
 

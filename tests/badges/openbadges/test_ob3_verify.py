@@ -772,3 +772,16 @@ def test_a_key_authorised_only_by_another_keys_embedded_entry_is_refused(kit):
     document["assertionMethod"] = [m for m in document["verificationMethod"] if m["id"] == kit.jwt_kid]
     result = _verify_with(kit, kit.signed_credential(), resolve_did=lambda did: document)
     assert _said(result, "issuer_key") == (False, "The issuer has not authorised this key to issue credentials.")
+
+
+def test_a_signed_status_list_whose_subject_is_not_one_object_is_said_not_raised(kit):
+    unsigned = compose.status_list_credential(
+        list_url=kit.status_list_url,
+        issuer_id=kit.did,
+        encoded_list=status_list.encode_list(kit.bits),
+        valid_from=kit.list_signed_at,
+    )
+    unsigned["credentialSubject"] = [unsigned["credentialSubject"]]
+    listed = kit.sign(unsigned, created=kit.list_signed_at)
+    result = _verify_with(kit, kit.signed_credential(), fetch_status_list=lambda url: listed)
+    assert _said(result, "status") == (False, "The revocation list is for a different status purpose.")

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the pinned LCW test client libraries (package-lock.json) into tests/interop/lcw/node_modules. Idempotent: does
+# nothing when node_modules already matches the lock file. Needs Node.js >= 18 and the npm registry.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+command -v node >/dev/null || { echo "node is not installed" >&2; exit 3; }
+command -v npm >/dev/null || { echo "npm is not installed" >&2; exit 3; }
+major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$major" -ge 18 ] || { echo "Node.js >= 18 is needed (found $(node --version))" >&2; exit 3; }
+
+stamp="node_modules/.laurel-lock-sha256"
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
+   && [ -f node_modules/@digitalcredentials/vc/package.json ]; then
+  exit 0
+fi
+npm ci --no-audit --no-fund --loglevel=error
+echo "$want" > "$stamp"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,12 +30,17 @@ from badges.openbadges.ob3.proof import canonicalize, ed25519_verify
 from badges.openbadges.ob3.safety import UnsafeDocumentError, json_problems
 from badges.openbadges.wallets.didkey import DidKeyError, public_key_from_did_key
 
-__all__ = ["PresentationError", "SUPPORTED_SUITES", "verify_did_auth"]
+__all__ = ["MAX_PRESENTATION_CHARS", "SUPPORTED_SUITES", "PresentationError", "verify_did_auth"]
 
 #: The proof suites accepted, as (proof type, cryptosuite or None).
 SUPPORTED_SUITES = (("Ed25519Signature2020", None), ("DataIntegrityProof", "eddsa-rdfc-2022"))
 _PURPOSE = "authentication"
 _UNSAFE = "The presentation is not safe to process as JSON-LD: "
+#: A DID-Auth presentation is a few hundred bytes; the cap keeps a hostile body from costing much canonicalization.
+MAX_PRESENTATION_CHARS = 16_384
+# What ``@digitalcredentials/vc`` createPresentation writes. Credentials are refused: this exchange asks for none,
+# and canonicalizing an arbitrary graph sent by anyone is what RDFC-1.0 "poison graph" attacks rely on.
+_MEMBERS = frozenset({"@context", "id", "type", "holder", "proof", "verifiableCredential"})
 
 
 class PresentationError(ValueError):
@@ -43,6 +49,22 @@ class PresentationError(ValueError):
 
 def _types(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def _check_shape(presentation: Mapping[str, Any]) -> None:
+    try:
+        size = len(json.dumps(presentation, ensure_ascii=False))
+    except (TypeError, ValueError):
+        raise PresentationError("The presentation is not plain JSON.") from None
+    if size > MAX_PRESENTATION_CHARS:
+        raise PresentationError(
+            f"The presentation is too large for DID Auth ({size} characters; at most {MAX_PRESENTATION_CHARS})."
+        )
+    extra = sorted(str(k)[:40] for k in presentation if k not in _MEMBERS)
+    if extra:
+        raise PresentationError(f"The presentation has members a DID-Auth presentation does not carry: {extra}.")
+    if presentation.get("verifiableCredential", []) != []:
+        raise PresentationError("The presentation carries credentials; DID Auth here asks for none.")
 
 
 def _holder(presentation: Mapping[str, Any]) -> str:
@@ -169,6 +191,7 @@ def verify_did_auth(presentation: Mapping[str, Any], *, challenge: str, domain: 
         raise PresentationError("This is not a VerifiablePresentation: its type must include 'VerifiablePresentation'.")
     if not isinstance(challenge, str) or not challenge:
         raise ValueError("verify_did_auth needs the issued challenge.")  # a caller's bug, not the wallet's
+    _check_shape(presentation)
     proof = _single_proof(presentation)
     _check_suite(proof)
     _check_bindings(proof, challenge=challenge, domain=domain)

@@ -228,7 +228,7 @@ def test_the_same_signature_over_another_challenge_is_refused():
 def test_undefined_terms_are_refused_not_dropped():
     # A permissive signer drops the undefined "nickname" and signs the rest: the signature is right for what
     # pyld sees, but the JSON says more than was signed.
-    vp = sign({**unsigned(), "nickname": "Mallory"}, canon=_unsafe_canonicalize)
+    vp = sign({**unsigned(), "holder": {"id": HOLDER, "nickname": "Mallory"}}, canon=_unsafe_canonicalize)
     refused(vp, "not safe to process as JSON-LD: property 'nickname' is not defined")
     vp = sign(
         {**unsigned(CRED_V1, ED25519_2020), "type": ["VerifiablePresentation", "LoginToken"]},
@@ -248,6 +248,20 @@ def test_contexts_must_be_vendored_urls():
     refused({**vp, "@context": [*vp["@context"], "https://example.com/ctx.json"]}, "not available offline")
     refused({**vp, "@context": [*vp["@context"], {"nickname": "https://x.example/n"}]}, "inline or null contexts")
     refused({**vp, "proof": {**vp["proof"], "@context": [CRED_V2]}}, "proof's @context differs")
+
+
+def test_only_the_members_of_a_did_auth_presentation():
+    refused(sign({**unsigned(), "nickname": "Mallory"}, canon=_unsafe_canonicalize), r"does not carry: \['nickname'\]")
+    credential = {"@context": [CRED_V2], "type": ["VerifiableCredential"], "issuer": HOLDER}
+    refused(sign({**unsigned(), "verifiableCredential": [credential]}), "carries credentials")
+    vp = sign({**unsigned(), "verifiableCredential": []})  # what some wallets send for "no credentials"
+    assert verify_did_auth(vp, challenge=CHALLENGE, domain=DOMAIN) == HOLDER
+
+
+def test_a_large_body_is_refused_before_any_json_ld_work():
+    vp = sign(unsigned())
+    refused({**vp, "id": "urn:x:" + "a" * 20_000}, "too large for DID Auth")
+    refused({**vp, "id": b"bytes"}, "not plain JSON")
 
 
 def test_null_values_are_refused():

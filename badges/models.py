@@ -266,3 +266,72 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return _("%(host)s at %(time)s") % {"host": self.hostname, "time": f"{self.seen_at:%Y-%m-%d %H:%M:%S}"}
+
+
+class WalletOffer(models.Model):
+    """One chance to put an award into a wallet (badges/wallets): a short-lived, single-use offer that any wallet
+    can take, through the VC-API exchange, the LCW credential request or OpenID for Verifiable Credential Issuance.
+
+    The offer's id in its URLs and the OID4VCI codes and token are bearer secrets: only their SHA-256 is stored, so
+    a copy of the database redeems nothing. The challenge is not a secret on its own (the wallet must sign it).
+    """
+
+    class Kind(models.TextChoices):
+        # Which protocol redeemed the offer; empty while it is unused.
+        NONE = "", _("Not redeemed")
+        VCAPI = "vcapi", _("VC-API exchange")
+        LCW_REQUEST = "lcw_request", _("LCW credential request")
+        OID4VCI = "oid4vci", _("OpenID for Verifiable Credential Issuance")
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="wallet_offers", verbose_name=_("award"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    kind = models.CharField(_("redeemed through"), max_length=12, choices=Kind.choices, blank=True, default="")
+    challenge = models.CharField(max_length=64, editable=False)
+    domain = models.CharField(max_length=255, editable=False)
+    pre_authorized_code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    tx_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    access_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    c_nonce = models.CharField(max_length=64, blank=True, editable=False)
+    # Wrong transaction codes so far: the offer is spent after WALLET_TX_CODE_ATTEMPTS, so six digits cannot be
+    # guessed by trying them all.
+    failed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("wallet offer")
+        verbose_name_plural = _("wallet offers")
+
+    def __str__(self) -> str:
+        return f"{self.award} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else str(self.award)
+
+
+class WalletCopy(models.Model):
+    """A copy of an award issued to a wallet, bound to the wallet's DID (credentialSubject.id).
+
+    It carries the award's credentialStatus entry (the same status-list index), so revoking the award revokes it.
+    """
+
+    class Format(models.TextChoices):
+        LDP_VC = "ldp_vc", _("Data Integrity (eddsa-rdfc-2022)")
+        JWT_VC_JSON = "jwt_vc_json", _("VC-JWT")
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="wallet_copies", verbose_name=_("award"))
+    offer = models.OneToOneField(
+        WalletOffer, on_delete=models.PROTECT, related_name="copy", verbose_name=_("wallet offer")
+    )
+    holder_did = models.CharField(_("holder DID"), max_length=2000)
+    format = models.CharField(_("format"), max_length=12, choices=Format.choices)
+    credential = models.JSONField(_("credential"))
+    credential_jwt = models.TextField(blank=True)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("wallet copy")
+        verbose_name_plural = _("wallet copies")
+
+    def __str__(self) -> str:
+        return f"{self.award} → {self.holder_did[:60]}"

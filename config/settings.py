@@ -428,6 +428,12 @@ VERIFY_BATCH_TIMEOUT = env.float("VERIFY_BATCH_TIMEOUT", default=15.0)
 VERIFY_BATCH_THROTTLE_RATE = env.str("VERIFY_BATCH_THROTTLE_RATE", default="600/hour")
 VERIFY_BATCH_BODY_MAX_BYTES = env.int("VERIFY_BATCH_BODY_MAX_BYTES", default=10 * 1024 * 1024)
 VERIFY_BATCH_UPLOAD_MAX_BYTES = env.int("VERIFY_BATCH_UPLOAD_MAX_BYTES", default=1024 * 1024)
+
+# Wallets (badges/wallets, decision 0028): how long an "Add to a wallet" offer works, how many wrong OID4VCI
+# transaction codes spend it, and the rate of the wallet endpoints per client address.
+WALLET_OFFER_SECONDS = env.int("WALLET_OFFER_SECONDS", default=600)
+WALLET_TX_CODE_ATTEMPTS = env.int("WALLET_TX_CODE_ATTEMPTS", default=5)
+WALLET_THROTTLE_RATE = env.str("WALLET_THROTTLE_RATE", default="60/minute")
 # Who the issuer is (badges/verification/identity.py, decision 0022): an issuer's domain linkage (its website's
 # /.well-known/did-configuration.json) is remembered per (DID, website) this many seconds; trust registries are
 # local files in the DCC issuer-registry format, "Name=/path/registry.json" entries separated by ";", most

@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("learners.urls")),
     path("", include("badges.verification.urls")),
+    path("", include("badges.wallets.urls")),
     path("", include("badges.urls")),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
 ]

@@ -157,25 +157,28 @@ def _signed_bytes(presentation: Mapping[str, Any], proof: Mapping[str, Any]) -> 
     problems = json_problems(presentation)
     if problems:
         raise PresentationError(_UNSAFE + "; ".join(problems))
-    unsecured = {k: v for k, v in presentation.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     options["@context"] = presentation.get("@context")
+    unsecured = {k: v for k, v in presentation.items() if k != "proof"}
+    return _sha256_of_canonical(options) + _sha256_of_canonical(unsecured)
+
+
+def _sha256_of_canonical(document: Mapping[str, Any]) -> bytes:
     try:
-        options_nquads, document_nquads = canonicalize(options), canonicalize(unsecured)
+        nquads = canonicalize(document)
     except UnsafeDocumentError as exc:
         raise PresentationError(_UNSAFE + "; ".join(exc.problems)) from None
     except (jsonld.JsonLdError, ContextNotAvailableError) as exc:
         raise PresentationError(f"The presentation could not be processed as JSON-LD: {_jsonld_reason(exc)}") from None
-    if not document_nquads:
-        raise PresentationError("The presentation has no linked-data content to sign (is its @context right?).")
-    return hashlib.sha256(options_nquads.encode("utf-8")).digest() + hashlib.sha256(document_nquads.encode()).digest()
+    return hashlib.sha256(nquads.encode("utf-8")).digest()
 
 
 def _jsonld_reason(exc: Exception) -> str:
     """The innermost cause pyld reports (e.g. the context URL the offline loader refused)."""
     while getattr(exc, "cause", None) is not None:
         exc = exc.cause
-    return str(exc).splitlines()[0][:300]
+    message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+    return message.splitlines()[0][:300]
 
 
 def verify_did_auth(presentation: Mapping[str, Any], *, challenge: str, domain: str | None) -> str:

@@ -264,6 +264,11 @@ def test_a_large_body_is_refused_before_any_json_ld_work():
     refused({**vp, "id": b"bytes"}, "not plain JSON")
 
 
+def test_contexts_that_conflict_are_refused():
+    vp = sign(unsigned())
+    refused({**vp, "@context": [CRED_V1, CRED_V2, ED25519_2020]}, "JSON-LD: Invalid JSON-LD syntax; tried to redefine")
+
+
 def test_null_values_are_refused():
     vp = sign(unsigned())
     refused({**vp, "id": None}, "is null")

@@ -17,7 +17,7 @@
 // The routes print {"did", "steps": [{url, method, status}], "status", "response"} and exit 1 when the last HTTP
 // answer is not 2xx; any other failure prints {"error": message} and exits 2. Contexts come from the LCW's own
 // document loader with remote fetching off: nothing but the server under test is contacted.
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 
 import * as vc from '@digitalcredentials/vc'
@@ -130,7 +130,7 @@ async function request (deepLink, { seed }) {
   if (authType !== 'bearer') throw new Error(`Unsupported auth_type value: "${authType}".`)
   const profile = await mintDid(seed)
   // present.ts: a random UUID when the link carries no challenge.
-  const vp = await present({ profile, challenge: params.challenge ?? crypto.randomUUID() })
+  const vp = await present({ profile, challenge: params.challenge ?? randomUUID() })
   const steps = []
   finish(profile.did, steps, await call(steps, params.vc_request_url, post(vp)))
 }

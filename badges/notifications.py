@@ -19,7 +19,7 @@ from django.utils import timezone
 from issuers.services import audit_record
 
 from .models import Award, AwardStatus
-from .public_urls import CLAIM_LINK_MAX_AGE, claim_url
+from .public_urls import CLAIM_LINK_MAX_AGE, claim_url, wallet_add_url
 from .selectors import award_recipient_name, with_recipient_name
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def _send_claimed(*, award_ids: list[int], marker: str, template: str) -> int:
                         "badge": award.badge_class,
                         "issuer": award.issuer,
                         "claim_url": claim_url(award),
+                        "wallet_url": wallet_add_url(award),
                         "claim_link_days": CLAIM_LINK_MAX_AGE.days,
                         "site": settings.PUBLIC_BASE_URL,
                     }

@@ -67,3 +67,8 @@ def claim_token_valid(award: Award, token: str | None) -> bool:
 
 def claim_url(award: Award) -> str:
     return f"{assertion_url(award)}?claim={claim_token(award)}"
+
+
+def wallet_add_url(award: Award) -> str:
+    """The award e-mail's "Add to a wallet" link (badges/wallets): the claim token lets its opener make an offer."""
+    return absolute(f"wallet/add/{award.public_id}?claim={claim_token(award)}")

@@ -252,3 +252,14 @@ def test_oid4vci_refusals_are_in_the_specs_shape(award, signed_in):
     assert "Bearer" in no_token["WWW-Authenticate"]
     assert client.get(f"/wallet/o/{unquote('nope')}").status_code == 404
     assert WalletCopy.objects.count() == 0
+
+
+def test_a_stranger_learns_nothing_personal_from_the_wallet_page(award):
+    """Privacy (as tests/security/test_privacy.py for the award's other URLs): the page names the badge, never
+    the learner, to anyone but the learner."""
+    stranger = Client()
+    answers = [stranger.get(f"/wallet/add/{award.public_id}"), stranger.post(f"/wallet/add/{award.public_id}")]
+    for response in answers:
+        body = response.content.decode()
+        assert response.status_code in (403, 404)
+        assert award.learner.email not in body and award.learner.name not in body

@@ -105,6 +105,7 @@ def _checked_text(value: str, path: str) -> str:
 
 # Anything pyld's ``escape`` rewrites (backslash, TAB, LF, CR, double quote) or safety refuses (other C0, DEL).
 _NEEDS_A_LOOK = re.compile(r'[\x00-\x1f\x7f\\"]')
+
 # As in safety.json_problems: C0 controls other than TAB/LF/CR, and DEL; statusListIndex a decimal string.
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DECIMAL = re.compile(r"(0|[1-9][0-9]*)\Z")
@@ -331,9 +332,26 @@ class _Builder:
         if key == _STATUS_LIST_INDEX and not (type(value) is str and _DECIMAL.match(value)):
             raise UnsupportedValue(f"statusListIndex must be a decimal string, not {value!r}", f"{path}.{key}")
         seen, append, scoped = self.seen, self.statements.append, handler[5]
+        code = handler[2]
         for item in value if type(value) is list else (value,):
-            if type(item) is str and not scoped:  # most values: one call, not two
-                obj, tag, literal = self._text(context, key, handler, item, known, path)
+            if type(item) is str and not scoped:
+                if code == _IRI:
+                    obj, tag, literal = known.get(item) or _iri_term(item, context, known, path, key), "I", None
+                elif (
+                    code in (_PLAIN, _TYPED)
+                    and item.isascii()
+                    and item.isprintable()
+                    and '"' not in item
+                    and "\\" not in item
+                ):
+                    # Most values, with no call: printable ASCII without " and \ is written into the literal as it
+                    # is (_NEEDS_A_LOOK finds nothing in it, and ASCII is valid UTF-8) — what _text would write.
+                    if code == _PLAIN:
+                        obj, tag, literal = f'"{item}"', "L", (item, XSD_STRING)
+                    else:
+                        obj, tag, literal = f'"{item}{handler[3]}', "LT", (item, handler[4])
+                else:
+                    obj, tag, literal = self._text(context, key, handler, item, known, path)
             else:
                 obj, tag, literal = self._object(context, key, handler, item, known, path, depth)
             marker = (subject, predicate, obj, tag)

@@ -46,9 +46,11 @@ class Wallet:
         signature = self.key.sign(vp._signed_bytes(document, proof))
         return {**document, "proof": {**proof, "proofValue": "z" + b58encode(signature)}}
 
-    def key_proof(self, *, audience: str, nonce: str, iat: float | None = None) -> str:
-        """An OID4VCI jwt key proof, the key named by its did:key in kid."""
+    def key_proof(self, *, audience: str, nonce: str, iat: float | None = None, signer: Wallet | None = None) -> str:
+        """An OID4VCI jwt key proof, the key named by its did:key in kid (signed by ``signer``'s key if given:
+        a proof that claims one key and is signed by another)."""
         header = {"typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": did_key_verification_method(self.did)}
         claims = {"aud": audience, "iat": int(iat if iat is not None else time.time()), "nonce": nonce}
         signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
-        return f"{signing_input}.{_b64(self.key.sign(signing_input.encode()))}"
+        key = (signer or self).key
+        return f"{signing_input}.{_b64(key.sign(signing_input.encode()))}"

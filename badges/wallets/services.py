@@ -224,8 +224,8 @@ def wallet_offer_redeem_presentation(
         domain = offer.domain if kind == WalletOffer.Kind.VCAPI else None
         try:
             holder = verify_did_auth(presentation, challenge=offer.challenge, domain=domain)
-        except PresentationError as exc:
-            raise WalletError(str(exc), status=400) from exc
+        except (PresentationError, ValueError, TypeError) as exc:  # PresentationError says what was wrong
+            raise WalletError(str(exc) or _("The presentation could not be read."), status=400) from exc
         return _issue_copy(offer, holder_did=holder, fmt=WalletCopy.Format.LDP_VC, kind=kind, now=now)
 
 

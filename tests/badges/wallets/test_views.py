@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from badges.models import WalletCopy, WalletOffer
 from badges.openbadges.ob3.verify import verify_data_integrity
@@ -263,3 +265,44 @@ def test_a_stranger_learns_nothing_personal_from_the_wallet_page(award):
         body = response.content.decode()
         assert response.status_code in (403, 404)
         assert award.learner.email not in body and award.learner.name not in body
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(
+    [
+        "@context",
+        "type",
+        "holder",
+        "proof",
+        "verifiableCredential",
+        "challenge",
+        "domain",
+        "proofValue",
+        "proofPurpose",
+        "verificationMethod",
+        "cryptosuite",
+        "format",
+        "proofs",
+        "jwt",
+        "credential_configuration_id",
+        "credential_definition",
+    ]
+)
+_SHAPED = st.dictionaries(_KEYS, _JSON, max_size=6)
+
+
+@given(body=st.one_of(_JSON, _SHAPED, st.builds(lambda p: {"verifiablePresentation": p}, _SHAPED)))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_no_json_body_makes_a_wallet_endpoint_fail(award, learner_user, body):
+    client = Client()
+    client.force_login(learner_user)
+    token, _offer = _token(award, client)
+    encoded = json.dumps(body)
+    for path in (f"/wallet/x/{token}", f"/wallet/r/{token}", "/wallet/oid4vci/credential"):
+        response = Client().post(path, encoded, content_type=JSON, HTTP_AUTHORIZATION="Bearer x")
+        assert response.status_code < 500, (path, body, response.content[:300])
+    assert WalletCopy.objects.count() == 0

@@ -89,3 +89,24 @@ def test_a_stranger_gets_no_wallet_offer(site, new_page):
     assert response.status == 404
     page.goto(f"{site}/assertions/{award.public_id}")
     assert page.get_by_role("button", name="Add to a wallet").count() == 0
+
+
+def test_wallet_pages_have_no_serious_accessibility_violations(site, new_page):
+    from tests.browser.test_accessibility import _serious
+
+    make_account("ada@example.net")
+    award = issue_award(email="ada@example.net")
+    found = {}
+    for name, size in (("desktop", (1200, 900)), ("phone", (390, 844))):
+        page = new_page(width=size[0], height=size[1])
+        sign_in(page, site, "ada@example.net")
+        page.goto(f"{site}/wallet/add/{award.public_id}")
+        found[f"form-{name}"] = _serious(page)
+        page.get_by_role("button", name="Show the wallet QR code").click()
+        page.locator("svg.qr").wait_for()
+        found[f"offer-{name}"] = _serious(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0]  # no sideways scrolling
+        screenshot(page, f"a11y-wallet-offer-{name}")
+        page.goto(page.locator("#wallet-link").get_attribute("href"))
+        found[f"interaction-{name}"] = _serious(page)
+    assert {name: v for name, v in found.items() if v} == {}

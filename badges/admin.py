@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -135,6 +136,7 @@ class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
         "created_at",
         "supersedes_link",
         "superseded_by_link",
+        "wallet_copies",
     )
     fields = readonly_fields
     # Corrections (issue 13): an award is a public record, so it is corrected by re-issuing, keeping the history.
@@ -168,6 +170,13 @@ class AwardAdmin(AwardConsoleMixin, IssuerScopedAdmin):
     def superseded_by_link(self, obj) -> str:
         later = list(obj.superseded_by.all())
         return format_html_join(", ", "{}", ((self._award_link(a),) for a in later)) if later else "—"
+
+    @admin.display(description=_("wallet copies"))
+    def wallet_copies(self, obj) -> str:
+        # Each copy a wallet took (badges/wallets): format, holder DID, date. They share the award's status bit.
+        copies = obj.wallet_copies.order_by("issued_at").values_list("format", "holder_did", "issued_at")
+        rows = ((fmt, did if len(did) <= 60 else f"{did[:57]}…", f"{at:%Y-%m-%d %H:%M}") for fmt, did, at in copies)
+        return format_html_join(mark_safe("<br>"), "{} · {} · {}", rows) or "—"
 
     @admin.action(description=_("Revoke selected badges…"))
     def revoke(self, request, queryset):

@@ -255,3 +255,17 @@ def test_oid4vci_proof_by_another_key_wrong_nonce_or_audience_is_refused(award, 
         )
     assert audience.value.code == "invalid_proof"
     assert WalletCopy.objects.count() == 0
+
+
+def test_the_institutions_admin_lists_the_copies_on_the_award(award, learner_user, wallet):
+    from django.test import Client
+
+    from tests.factories import MembershipFactory
+
+    new = wallet_offer_create(award=award, user=learner_user)
+    vp = wallet.presentation(challenge=new.offer.challenge, domain=new.offer.domain)
+    wallet_offer_redeem_presentation(token=new.token, presentation=vp, kind=VCAPI)
+    staff = Client()
+    staff.force_login(MembershipFactory(issuer=award.issuer).user)
+    page = staff.get(f"/admin/badges/award/{award.pk}/change/").content.decode()
+    assert "ldp_vc · " + wallet.did[:57] in page

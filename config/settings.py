@@ -228,8 +228,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# Share of OB 3.0 canonicalizations recomputed through full JSON-LD processing to guard the fast path.
-FAST_PATH_SAMPLE_RATE = env.float("FAST_PATH_SAMPLE_RATE", default=0.01)
+# Share of OB 3.0 canonicalizations recomputed through full JSON-LD processing to guard the fast path, besides the
+# first three of every new shape of document (decision 0005, third addendum); 0 turns sampling off.
+FAST_PATH_SAMPLE_RATE = env.float("FAST_PATH_SAMPLE_RATE", default=0.0025)
 
 # Awards still pending after this many seconds are queued again by the periodic sweep.
 AWARD_PENDING_GRACE_SECONDS = env.int("AWARD_PENDING_GRACE_SECONDS", default=120)

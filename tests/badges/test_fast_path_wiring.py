@@ -21,4 +21,4 @@ def test_fast_path_alert_is_shown_to_operators(client):
 
 
 def test_the_sample_rate_comes_from_settings(settings):
-    assert proof.fast_path_status().sample_rate == settings.FAST_PATH_SAMPLE_RATE == 0.01
+    assert proof.fast_path_status().sample_rate == settings.FAST_PATH_SAMPLE_RATE == 0.0025

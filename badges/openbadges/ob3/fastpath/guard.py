@@ -3,10 +3,11 @@
 State is per process: ``untested`` until :func:`self_test_fast_path` runs (explicitly at start-up, or on the first
 canonicalization), then ``enabled`` or ``disabled``. While enabled, :func:`canonicalize_traced` builds the dataset
 directly (:mod:`.dataset`, :mod:`.rdfc`); on a refusal it uses full JSON-LD processing (pyld, with the safe-mode
-checks of :mod:`..safety`). A configurable fraction of fast results (default 1%) is recomputed through the full
-path; a difference — or a document the full path refuses but the fast path accepted, or an unexpected exception in
-the fast path — trips the guard: the fast path is disabled for the process, an error is logged, the alert callback
-(see :func:`set_alert_callback`) is called, and the full path's result (or exception) is what the caller gets.
+checks of :mod:`..safety`). The first few fast results of every shape of document, and a configurable fraction of
+all of them (default 0.25%), are recomputed through the full path (:mod:`.sampling`); a difference — or a document
+the full path refuses but the fast path accepted, or an unexpected exception in the fast path — trips the guard:
+the fast path is disabled for the process, an error is logged, the alert callback (see :func:`set_alert_callback`)
+is called, and the full path's result (or exception) is what the caller gets.
 
 Nothing here reads settings or imports Django; the application wires the start-up self-test, the sample rate and
 the alert callback (for an admin-visible flag).
@@ -31,6 +32,7 @@ from .dataset import build_statements
 from .errors import FastPathRefusal
 from .proofconfig import proof_config_nquads
 from .rdfc import canonical_nquads
+from .sampling import ShapeMemory, shape_of
 
 __all__ = [
     "DEFAULT_SAMPLE_RATE",
@@ -55,7 +57,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SAMPLE_RATE = 0.01
+DEFAULT_SAMPLE_RATE = 0.0025  # and every new shape (.sampling): decision 0005, "Sampling by shape"
 State = Literal["untested", "enabled", "disabled"]
 
 
@@ -109,6 +111,7 @@ class _Switch:
         self.generation = 0  # bumped on every change of state (see fast_path_epoch)
         self.local = _ThreadState()
         self.rng = random.Random()  # noqa: S311 - sampling for self-checks, not security
+        self.shapes = ShapeMemory()
 
 
 _switch = _Switch()
@@ -151,7 +154,8 @@ def sample_rate() -> float:
 
 
 def set_sample_rate(rate: float) -> None:
-    """Fraction of fast-path canonicalizations recomputed through the full path (0 to 1; default 0.01)."""
+    """Fraction of fast-path canonicalizations recomputed through the full path (0 to 1; default 0.0025), besides
+    the first few of every new shape; 0 turns sampling off altogether."""
     if not 0.0 <= rate <= 1.0:
         raise ValueError("The sample rate is a fraction between 0 and 1.")
     _switch.rate = float(rate)
@@ -177,6 +181,7 @@ def reset_fast_path() -> None:
         _switch.state, _switch.reason, _switch.alert = "untested", None, None
         _switch.generation += 1
         _switch.counts = dict.fromkeys(_switch.counts, 0)
+        _switch.shapes.clear()
 
 
 @contextmanager
@@ -242,6 +247,13 @@ def _detail(document: Mapping[str, Any], fast: str | None, full: str | None) -> 
     return detail
 
 
+def _should_sample(kind: str, fast: str) -> bool:
+    switch = _switch
+    if not switch.rate:
+        return False
+    return switch.shapes.is_new(shape_of(kind, fast)) or switch.rng.random() < switch.rate
+
+
 def _sampled(document: Mapping[str, Any], fast: str) -> Canonicalization:
     _switch.counts["sampled"] += 1
     try:
@@ -277,7 +289,7 @@ def canonicalize_traced(
         _trip(f"the fast path raised {type(exc).__name__}", _detail(document, None, None))
         return _full(document, before_full, f"fast path error: {exc!r}")
     _switch.counts["fast"] += 1
-    if _switch.rate and _switch.rng.random() < _switch.rate:
+    if _should_sample("document", fast):
         return _sampled(document, fast)
     return Canonicalization(fast, "fast")
 
@@ -300,7 +312,7 @@ def canonicalize_proof_config(config: Mapping[str, Any]) -> Canonicalization:
     if fast is None:
         return canonicalize_traced(config)
     _switch.counts["fast"] += 1
-    if _switch.rate and _switch.rng.random() < _switch.rate:
+    if _should_sample("proof config", fast):
         return _sampled(config, fast)
     return Canonicalization(fast, "fast")
 

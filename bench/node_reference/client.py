@@ -1,6 +1,6 @@
 """Drive the Node reference stack (``reference.mjs``: @digitalbazaar/vc + eddsa-rdfc-2022) from Python.
 
-``NodeReference.start(...)`` installs the pinned packages once (``setup.sh``: ``npm ci`` into
+``NodeReference.start(...)`` installs the pinned packages once (``tests/interop/npm_ci_pinned.sh``: ``npm ci`` into
 ``bench/node_reference/node_modules``), starts one long-lived ``node`` process, hands it the credential, the
 signed copy Laurel made of it, the key (as a private JWK) and the DID document, and checks, before any timing,
 that the comparison is apples to apples:
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +29,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from badges.openbadges.keys import public_key_to_jwk
 from badges.openbadges.loader import CONTEXTS_DIR
 from badges.openbadges.ob3 import proof
+from tests.interop.node_packages import install_pinned
 
 HERE = Path(__file__).resolve().parent
-SETUP = HERE / "setup.sh"
 SCRIPT = HERE / "reference.mjs"
-SETUP_TIMEOUT = 600
 
 
 class NodeReferenceError(RuntimeError):
@@ -63,17 +61,7 @@ class Window:
 
 def ensure_node() -> str:
     """Install the pinned packages if needed; return the path of ``node``. Raises NodeUnavailable."""
-    node = shutil.which("node")
-    if node is None or shutil.which("npm") is None:
-        raise NodeUnavailable("Node.js and npm are needed for the Node reference stack but are not on PATH.")
-    try:
-        proc = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=SETUP_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise NodeUnavailable(f"bench/node_reference/setup.sh could not run: {exc}") from exc
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise NodeUnavailable(f"bench/node_reference/setup.sh failed (exit {proc.returncode}): " + " | ".join(tail))
-    return node
+    return install_pinned(HERE, "@digitalbazaar/vc", needed_for="the Node reference stack", error=NodeUnavailable)
 
 
 def private_jwk(key: Ed25519PrivateKey) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Drive the Digital Credentials Consortium verifier (Node.js, ``dcc/verify.mjs``) from the main test suite.
 
-``ensure_dcc()`` installs the pinned ``@digitalcredentials/verifier-core`` once with ``dcc/setup.sh`` (``npm ci``
+``ensure_dcc()`` installs the pinned ``@digitalcredentials/verifier-core`` once (``npm_ci_pinned.sh``: ``npm ci``
 into ``tests/interop/dcc/node_modules``) and returns the ``node`` to run it with; ``run_dcc(credential)`` verifies
 one credential offline and returns the JSON object ``verify.mjs`` prints::
 
@@ -17,19 +17,18 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tests.interop.node_packages import install_pinned
+
 __all__ = ["DccUnavailable", "dcc_step", "ensure_dcc", "run_dcc"]
 
 HERE = Path(__file__).resolve().parent / "dcc"
-SETUP = HERE / "setup.sh"
 RUNNER = HERE / "verify.mjs"
-SETUP_TIMEOUT = 600
 RUN_TIMEOUT = 120
 
 
@@ -40,17 +39,9 @@ class DccUnavailable(RuntimeError):
 @functools.cache
 def ensure_dcc() -> str:
     """Install the pinned verifier if needed; return the path of ``node``. Raises DccUnavailable."""
-    node = shutil.which("node")
-    if node is None or shutil.which("npm") is None:
-        raise DccUnavailable("Node.js and npm are needed for the DCC verifier but are not on PATH.")
-    try:
-        proc = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=SETUP_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise DccUnavailable(f"dcc/setup.sh could not run: {exc}") from exc
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise DccUnavailable(f"dcc/setup.sh failed (exit {proc.returncode}): " + " | ".join(tail))
-    return node
+    return install_pinned(
+        HERE, "@digitalcredentials/verifier-core", needed_for="the DCC verifier", error=DccUnavailable
+    )
 
 
 def run_dcc(credential: Mapping[str, Any], *, url_map: Mapping[str, Path | str] | None = None) -> dict[str, Any]:

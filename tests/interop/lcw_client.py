@@ -1,6 +1,6 @@
 """Drive the Learner Credential Wallet stand-in (Node.js, ``lcw/client.mjs``) from the main test suite.
 
-``ensure_lcw()`` installs the pinned DCC libraries the LCW is built from, once, with ``lcw/setup.sh`` (``npm ci``
+``ensure_lcw()`` installs the pinned DCC libraries the LCW is built from, once (``npm_ci_pinned.sh``: ``npm ci``
 into ``tests/interop/lcw/node_modules``) and returns the ``node`` to run it with. Each helper runs one subcommand
 and returns its exit code and the JSON object it printed:
 
@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from tests.interop.node_packages import install_pinned
+
 __all__ = ["LcwUnavailable", "ensure_lcw", "lcw_interaction", "lcw_present", "lcw_request", "run_lcw"]
 
 HERE = Path(__file__).resolve().parent / "lcw"
-SETUP = HERE / "setup.sh"
 CLIENT = HERE / "client.mjs"
-SETUP_TIMEOUT = 600
 RUN_TIMEOUT = 120
 
 
@@ -37,17 +36,7 @@ class LcwUnavailable(RuntimeError):
 @functools.cache
 def ensure_lcw() -> str:
     """Install the pinned client libraries if needed; return the path of ``node``. Raises LcwUnavailable."""
-    node = shutil.which("node")
-    if node is None or shutil.which("npm") is None:
-        raise LcwUnavailable("Node.js and npm are needed for the LCW test client but are not on PATH.")
-    try:
-        proc = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, timeout=SETUP_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise LcwUnavailable(f"lcw/setup.sh could not run: {exc}") from exc
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise LcwUnavailable(f"lcw/setup.sh failed (exit {proc.returncode}): " + " | ".join(tail))
-    return node
+    return install_pinned(HERE, "@digitalcredentials/vc", needed_for="the LCW test client", error=LcwUnavailable)
 
 
 def run_lcw(*args: str) -> tuple[int, dict[str, Any]]:

@@ -35,7 +35,7 @@ class Issuer(models.Model):
         validators=[RegexValidator(r"^[0-9]{1,20}$", _("A LinkedIn organisation ID is a number, e.g. 1337."))],
         help_text=_(
             "The number in your LinkedIn page's admin address (linkedin.com/company/<number>/admin). "
-            "\"Add to LinkedIn\" then links the badge to your page."
+            '"Add to LinkedIn" then links the badge to your page.'
         ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -2,6 +2,7 @@
 unthrottled."""
 
 import pytest
+from django.utils import translation
 
 from badges.issuing import award_issue
 from courses.services import enrolment_complete
@@ -13,6 +14,8 @@ from tests.factories import EnrolmentFactory, LearnerFactory, UserFactory
 def _wallet_settings(settings):
     settings.WALLET_THROTTLE_RATE = "100000/minute"
     settings.PUBLIC_BASE_URL = "http://testserver"
+    with translation.override("en"):  # the messages asserted on are the English ones, whatever ran before
+        yield
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ the spec's {"error", "error_description"} shape — and every endpoint is rate l
 """
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -50,6 +52,25 @@ def _oid4vci_error(exc: Oid4vciError, *, draft: bool = False) -> JsonResponse:
     if header:
         response["WWW-Authenticate"] = header
     return response
+
+
+def cross_origin(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let wallets that run in a browser call the endpoint from their own origin. Safe with `*`: these endpoints
+    read no cookie (the offer's token, the bearer token and the wallet's signatures are the credentials)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type, DPoP"
+            response["Access-Control-Max-Age"] = "600"
+        else:
+            response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return wrapped
 
 
 def _throttled(request: HttpRequest) -> JsonResponse | None:
@@ -137,6 +158,7 @@ def _open_offer(token: str) -> WalletOffer:
     return offer
 
 
+@cross_origin
 @csrf_exempt
 @require_GET
 def interaction(request: HttpRequest, token: str) -> HttpResponse:
@@ -185,6 +207,7 @@ def _presentation_of(copy: WalletCopy) -> dict:
     }
 
 
+@cross_origin
 @csrf_exempt
 @require_POST
 def exchange(request: HttpRequest, token: str) -> HttpResponse:
@@ -206,6 +229,7 @@ def exchange(request: HttpRequest, token: str) -> HttpResponse:
     return _json(_presentation_of(copy))
 
 
+@cross_origin
 @csrf_exempt
 @require_POST
 def credential_request(request: HttpRequest, token: str) -> HttpResponse:
@@ -227,6 +251,7 @@ def credential_request(request: HttpRequest, token: str) -> HttpResponse:
 # --- OpenID for Verifiable Credential Issuance ---------------------------------------------------------------
 
 
+@cross_origin
 @require_GET
 def issuer_metadata(request: HttpRequest) -> HttpResponse:
     """/.well-known/openid-credential-issuer: one Credential Issuer for the platform (decision 0028)."""
@@ -238,21 +263,19 @@ def issuer_metadata(request: HttpRequest) -> HttpResponse:
         display_name="Laurel",
         credential_name=_("Open Badge"),
     )
-    response = JsonResponse(body)
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return JsonResponse(body)
 
 
+@cross_origin
 @require_GET
 def authorization_server_metadata(request: HttpRequest) -> HttpResponse:
     body = oid4vci.authorization_server_metadata(
         issuer=links.credential_issuer(), token_endpoint=links.oid4vci_endpoint("token")
     )
-    response = JsonResponse(body)
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return JsonResponse(body)
 
 
+@cross_origin
 @csrf_exempt
 @require_GET
 def credential_offer(request: HttpRequest, token: str) -> HttpResponse:
@@ -270,6 +293,7 @@ def credential_offer(request: HttpRequest, token: str) -> HttpResponse:
     return _json(body)
 
 
+@cross_origin
 @csrf_exempt
 @require_POST
 def token_endpoint(request: HttpRequest) -> HttpResponse:
@@ -295,6 +319,7 @@ def token_endpoint(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@cross_origin
 @csrf_exempt
 @require_POST
 def nonce_endpoint(request: HttpRequest) -> HttpResponse:
@@ -309,6 +334,7 @@ def _bearer(request: HttpRequest) -> str:
     return value.strip() if scheme.lower() in ("bearer", "dpop") else ""
 
 
+@cross_origin
 @csrf_exempt
 @require_POST
 def credential_endpoint(request: HttpRequest) -> HttpResponse:

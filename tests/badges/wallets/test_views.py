@@ -306,3 +306,16 @@ def test_no_json_body_makes_a_wallet_endpoint_fail(award, learner_user, body):
         response = Client().post(path, encoded, content_type=JSON, HTTP_AUTHORIZATION="Bearer x")
         assert response.status_code < 500, (path, body, response.content[:300])
     assert WalletCopy.objects.count() == 0
+
+
+def test_browser_wallets_may_call_the_wallet_endpoints_but_not_the_learners_page(award, signed_in):
+    token, _offer = _token(award, signed_in)
+    for path in (f"/wallet/x/{token}", "/wallet/oid4vci/token", "/wallet/oid4vci/credential"):
+        preflight = Client().options(
+            path, HTTP_ORIGIN="https://wallet.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+        )
+        assert preflight.status_code == 204 and preflight["Access-Control-Allow-Origin"] == "*"
+        assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    assert Client().get("/.well-known/openid-credential-issuer")["Access-Control-Allow-Origin"] == "*"
+    assert Client().get(f"/wallet/i/{token}?iuv=1", HTTP_ACCEPT=JSON)["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in signed_in.get(f"/wallet/add/{award.public_id}")
